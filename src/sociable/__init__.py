@@ -1,0 +1,10 @@
+"""Sociable: social media optimization (SMO) and marketing (SMM), self-hosted."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("sociable")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]

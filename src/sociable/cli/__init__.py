@@ -1,0 +1,1 @@
+"""The ``sociable`` command line: thin commands that parse, call a domain function, render."""

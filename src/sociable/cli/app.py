@@ -1,0 +1,95 @@
+"""The root ``sociable`` command: global options, command groups, error handling."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+from sociable import __version__
+from sociable.cli import db_cmd, init_cmd, rules_cmd, tour_cmd, users_cmd
+from sociable.cli.output import err_console
+from sociable.cli.state import CliState
+from sociable.errors import UserError
+
+app = typer.Typer(
+    name="sociable",
+    help="Sociable: make your site share-ready (SMO), then publish and measure (SMM).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sociable {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", envvar="SOCIABLE_CONFIG", help="Path to sociable.toml."
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="SOCIABLE_DATABASE_URL",
+        help="SQLAlchemy URL; default: SQLite sociable.db next to the config.",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    state = CliState(config=config, database_url=database_url, debug=debug, verbose=verbose)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+app.command()(init_cmd.init)
+app.command()(rules_cmd.rules)
+app.command()(tour_cmd.tour)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(users_cmd.app, name="users")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user errors are one line and exit 2; ``--debug`` shows the traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="sociable", standalone_mode=False)
+    except UserError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

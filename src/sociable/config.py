@@ -1,0 +1,174 @@
+"""Settings from ``sociable.toml`` and the environment.
+
+Precedence, highest first: explicit arguments (CLI flags), environment variables
+(``SOCIABLE_DATABASE_URL``, ``SOCIABLE_SECRET_KEY``, ``SOCIABLE_WORKSPACE__TIMEZONE`` ...),
+the TOML file, then defaults. The config file is found from ``--config``, ``SOCIABLE_CONFIG``,
+or ``./sociable.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from sociable.clock import zone
+from sociable.errors import ConfigError, UserError
+
+CONFIG_FILENAME = "sociable.toml"
+KEY_FILENAME = ".sociable.key"
+DB_FILENAME = "sociable.db"
+
+
+class Section(BaseModel):
+    """A config table; unknown keys are errors so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceSettings(Section):
+    name: str = "My brand"
+    timezone: str = "UTC"
+    site_url: str | None = None
+    networks: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class AuditSettings(Section):
+    """Defaults for ``sociable audit``; flags override them."""
+
+    select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    fail_under: int | None = None
+    max_pages: int = 500
+    concurrency: int = 8
+    allow_private: bool = False
+
+
+class TrackSettings(Section):
+    """Short links: the public base URL of the redirect server."""
+
+    base_url: str = "http://127.0.0.1:8000/l"
+    shorten_links: bool = True
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SOCIABLE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    secret_key_file: str | None = None
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    track: TrackSettings = Field(default_factory=TrackSettings)
+    # Per-network overrides of content/platforms facts, e.g. [platforms.instagram] max_hashtags = 5
+    platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Per-network handles for mentions: [handles.acme] x = "@acme", bluesky = "@acme.com"
+    handles: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    # Where the config came from; not read from the file.
+    config_path: Path | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that holds the config (or the current folder without one)."""
+        return self.config_path.parent if self.config_path else Path.cwd()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.base_dir / DB_FILENAME).resolve()}"
+
+    @property
+    def key_path(self) -> Path:
+        if self.secret_key_file:
+            path = Path(self.secret_key_file)
+            return path if path.is_absolute() else self.base_dir / path
+        return self.base_dir / KEY_FILENAME
+
+
+def find_config(explicit: str | Path | None = None) -> Path | None:
+    """The config file to use, or None when there is none."""
+    if explicit:
+        path = Path(explicit)
+        if path.is_dir():
+            path = path / CONFIG_FILENAME
+        if not path.exists():
+            raise ConfigError(f"config file not found: {path}")
+        return path
+    env = os.environ.get("SOCIABLE_CONFIG")
+    if env:
+        return find_config(env)
+    here = Path.cwd() / CONFIG_FILENAME
+    return here if here.exists() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the config file, the environment, and explicit overrides (non-None only)."""
+    path = find_config(config)
+    data = read_toml(path) if path else {}
+    # Environment beats the file: build from env alone, then lay the file underneath.
+    explicit = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        from_env = Settings(**explicit).model_dump(exclude_unset=True)
+        merged = _merge(data, from_env)
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        source = f"{path}: " if path else ""
+        raise ConfigError(f"{source}{where}: {first['msg']}") from exc
+    settings.config_path = path.resolve() if path else None
+    return settings

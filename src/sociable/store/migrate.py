@@ -1,0 +1,60 @@
+"""Alembic, driven from Python: ``sociable db upgrade | current | downgrade``.
+
+Each domain adds its own revision; several heads are allowed (a branch per domain that
+starts from the foundation), and ``upgrade`` applies them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
+from sociable.errors import UserError
+from sociable.store.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _config(db: Database | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(db: Database, target: str = "heads") -> None:
+    cfg = _config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        try:
+            command.upgrade(cfg, target)
+        except CommandError as exc:
+            raise UserError(f"cannot upgrade to {target!r}: {exc}") from exc
+
+
+def downgrade(db: Database, target: str = "-1") -> None:
+    cfg = _config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        try:
+            command.downgrade(cfg, target)
+        except CommandError as exc:
+            raise UserError(f"cannot downgrade to {target!r}: {exc}") from exc
+
+
+def current(db: Database) -> set[str]:
+    """The revisions the database is at (empty when never migrated)."""
+    with db.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def heads() -> set[str]:
+    return set(ScriptDirectory.from_config(_config()).get_heads())
+
+
+def is_current(db: Database) -> bool:
+    return current(db) == heads()

@@ -1,0 +1,46 @@
+"""Settings precedence: flags over environment over sociable.toml over defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sociable.config import load_settings
+from sociable.errors import ConfigError
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.config_path is None
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'sociable.db'}"
+
+
+def test_env_beats_file_and_flag_beats_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "sociable.toml"
+    cfg.write_text(
+        'database_url = "sqlite:///from-file.db"\n[workspace]\nname = "F"\ntimezone = "UTC"\n'
+    )
+    assert load_settings(cfg).database_url == "sqlite:///from-file.db"
+    monkeypatch.setenv("SOCIABLE_DATABASE_URL", "sqlite:///from-env.db")
+    monkeypatch.setenv("SOCIABLE_WORKSPACE__TIMEZONE", "Europe/Berlin")
+    settings = load_settings(cfg)
+    assert settings.database_url == "sqlite:///from-env.db"
+    assert settings.workspace.timezone == "Europe/Berlin"
+    assert settings.workspace.name == "F"  # the file still fills what env does not set
+    assert load_settings(cfg, database_url="sqlite:///flag.db").database_url == "sqlite:///flag.db"
+
+
+def test_default_database_sits_next_to_the_config(tmp_path: Path) -> None:
+    sub = tmp_path / "brand"
+    sub.mkdir()
+    (sub / "sociable.toml").write_text("")
+    settings = load_settings(sub)
+    assert settings.resolved_database_url == f"sqlite:///{sub / 'sociable.db'}"
+    assert settings.key_path == sub / ".sociable.key"
+
+
+def test_missing_explicit_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
