@@ -1,0 +1,1 @@
+"""Publishing: calendar, slots, the dispatcher and one connector per network."""

@@ -1,0 +1,1 @@
+"""One module per network behind :class:`sociable.publish.connectors.base.Connector`."""

@@ -1,0 +1,197 @@
+"""The connector interface every network implements, and the typed failures it raises.
+
+Modelled on Postiz providers: one file per network, declared capabilities, one interface.
+The dispatcher only ever sees these types, so a state transition depends on *what* went
+wrong, never on a network's own error strings:
+
+- :class:`RateLimited` -> retry after ``retry_after`` seconds (``failed_retryable``)
+- :class:`AuthExpired` -> refresh the token once, else ``failed`` with "reconnect the account"
+- :class:`Rejected`    -> the network said no for good (``failed`` with its reason)
+- :class:`Transient`   -> nothing was created (connect error, 5xx before acceptance): retry
+- :class:`OutcomeUnknown` -> the request may have been applied (timeout after sending):
+  ``unknown``, resolved by :meth:`Connector.reconcile`, never blindly retried
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable.errors import SociableError
+
+
+class ConnectorError(SociableError):
+    """Base of the typed failures a connector raises."""
+
+
+class RateLimited(ConnectorError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthExpired(ConnectorError):
+    """The token is expired or revoked; refreshing may help once."""
+
+
+class Rejected(ConnectorError):
+    """The network refused the content or the request for good."""
+
+
+class Transient(ConnectorError):
+    """A failure known to have created nothing; safe to retry."""
+
+
+class OutcomeUnknown(ConnectorError):
+    """The request may or may not have been applied; reconcile before any retry."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    text: bool = True
+    max_media: int = 0
+    media_kinds: frozenset[str] = frozenset()  # {"image", "video", "gif"}
+    threads: bool = False
+    first_comment: bool = False
+    idempotency_key: bool = False  # the network de-duplicates a retried request
+    client_record_key: bool = False  # we choose the post's id, so a retry cannot duplicate
+    delete: bool = False
+    token_refresh: bool = False
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    path: Path
+    mime_type: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """One publication: already adapted and linted for this network."""
+
+    publication_id: int
+    text: str
+    media: tuple[MediaItem, ...] = ()
+    thread: tuple[str, ...] = ()  # further parts after ``text``
+    first_comment: str | None = None
+    link: str | None = None
+    # Stable per publication across retries: used as the Idempotency-Key / record key.
+    idempotency_key: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        return content_fingerprint(self.text)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A post read back from the network, for reconciliation."""
+
+    remote_id: str
+    text: str
+    created_at: datetime | None = None
+    url: str | None = None
+
+
+def content_fingerprint(text: str) -> str:
+    """A hash of the text that survives the network's own normalisation (case, spaces, NFC)."""
+    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return hashlib.sha256(norm.encode()).hexdigest()[:32]
+
+
+class Connector(ABC):
+    """One network account. ``credentials`` are decrypted; ``settings`` are plain."""
+
+    network: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(
+        self,
+        credentials: dict[str, Any],
+        settings: dict[str, Any],
+        http: httpx.Client,
+    ) -> None:
+        self.credentials = credentials
+        self.settings = settings
+        self.http = http
+
+    @abstractmethod
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Create the post (and its thread, media, first comment); raise a ConnectorError."""
+
+    @abstractmethod
+    def check(self) -> str:
+        """Verify the credentials; return the account's handle as the network reports it."""
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        """After OutcomeUnknown: the post if the network has it, None if it surely does not.
+
+        The default reads recent posts and matches the content fingerprint.
+        """
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) == request.fingerprint:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        raise NotImplementedError(f"{self.network} cannot list recent posts")
+
+    def refresh(self) -> dict[str, Any] | None:
+        """New credentials when the token can be refreshed, else None."""
+        return None
+
+
+def classify_response(response: httpx.Response, *, sent: bool = True) -> None:
+    """Raise the typed error for a failed HTTP response; return for 2xx/3xx.
+
+    Shared by connectors so that 429/401/4xx/5xx mean the same everywhere. A 5xx after the
+    request was sent is OutcomeUnknown for writes: the server may have applied it.
+    """
+    status = response.status_code
+    if status < 400:
+        return
+    detail = response.text[:300].strip()
+    if status == 429:
+        raise RateLimited(f"rate limited (HTTP 429): {detail}", _retry_after(response))
+    if status == 401:
+        raise AuthExpired(f"token rejected (HTTP 401): {detail}")
+    if status in (408, 502, 503, 504) or status >= 500:
+        if sent:
+            raise OutcomeUnknown(f"HTTP {status} after sending: {detail}")
+        raise Transient(f"HTTP {status}: {detail}")
+    raise Rejected(f"HTTP {status}: {detail}")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        reset = response.headers.get("x-rate-limit-reset") or response.headers.get(
+            "x-ratelimit-reset"
+        )
+        return None if reset is None or not reset.isdigit() else float(reset)
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC
+
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
