@@ -1,0 +1,1 @@
+"""Posts as text and media: shared by audit and publish."""
