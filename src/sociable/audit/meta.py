@@ -1,0 +1,118 @@
+"""PageMeta: everything the extractor read from one HTML page, before any judgement."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class JsonLdBlock:
+    """One ``<script type="application/ld+json">``; a parse error is kept, not thrown."""
+
+    raw: str
+    data: Any = None
+    error: str | None = None
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """Top-level objects, with ``@graph`` members flattened in."""
+        out: list[dict[str, Any]] = []
+        stack: list[Any] = [self.data]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, list):
+                stack[0:0] = node
+            elif isinstance(node, dict):
+                graph = node.get("@graph")
+                if isinstance(graph, list):
+                    stack[0:0] = graph
+                if "@type" in node or "@graph" not in node:
+                    out.append(node)
+        return out
+
+
+@dataclass(slots=True)
+class LinkRef:
+    """A ``<link>`` of interest (feed, oEmbed, icon, hreflang)."""
+
+    url: str
+    type: str | None = None
+    title: str | None = None
+    extra: str | None = None  # hreflang for alternates, sizes for icons, rel for icons
+
+
+@dataclass(slots=True)
+class ShareLink:
+    network: str
+    url: str
+
+
+@dataclass(slots=True)
+class ImageRef:
+    src: str
+    alt: str | None  # None = no alt attribute; "" = decorative (present but empty)
+    width: str | None = None
+    height: str | None = None
+
+
+@dataclass(slots=True)
+class PageMeta:
+    url: str
+    base_url: str
+    encoding: str = "utf-8"
+    encoding_source: str = "default"  # bom, http, meta, default
+    encoding_declared: str | None = None  # the meta charset as written, even if wrong
+    is_html: bool = True
+    raw_size: int = 0
+    lang: str | None = None
+    title: str | None = None  # <title>
+    # Every meta tag: key (property / name / itemprop:x / http-equiv:x, lower-cased) -> values
+    # in document order. The first value wins; all are kept.
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    canonical: str | None = None
+    canonical_raw: str | None = None
+    hreflang: list[LinkRef] = field(default_factory=list)
+    icons: list[LinkRef] = field(default_factory=list)
+    theme_color: str | None = None
+    jsonld: list[JsonLdBlock] = field(default_factory=list)
+    feeds: list[LinkRef] = field(default_factory=list)
+    oembed: list[LinkRef] = field(default_factory=list)
+    rel_me: list[str] = field(default_factory=list)
+    same_as: list[str] = field(default_factory=list)
+    webmention: str | None = None
+    share_links: list[ShareLink] = field(default_factory=list)
+    web_share_api: bool = False
+    images: list[ImageRef] = field(default_factory=list)
+    links_internal: list[str] = field(default_factory=list)
+    links_external: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)  # <time datetime> values
+    # og:/twitter: keys that only appear after the first 32 KB (Slack reads no further).
+    tags_beyond_32k: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def first(self, key: str) -> str | None:
+        """The first non-empty value of a meta key (Open Graph: the first wins)."""
+        for value in self.tags.get(key.lower(), ()):
+            if value:
+                return value
+        return None
+
+    def all(self, key: str) -> list[str]:
+        return list(self.tags.get(key.lower(), ()))
+
+    def jsonld_items(self) -> list[dict[str, Any]]:
+        return [item for block in self.jsonld for item in block.items]
+
+    def jsonld_of_type(self, *types: str) -> list[dict[str, Any]]:
+        wanted = set(types)
+        out = []
+        for item in self.jsonld_items():
+            t = item.get("@type")
+            names = t if isinstance(t, list) else [t]
+            if any(isinstance(n, str) and n in wanted for n in names):
+                out.append(item)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
