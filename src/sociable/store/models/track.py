@@ -1,0 +1,111 @@
+"""Short links, the clicks they receive, and the conversions those clicks lead to.
+
+``post_id`` is a plain integer, not a foreign key: the track tables live on their own
+migration branch and a link may point at a post that was deleted later; the click history
+must survive that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sociable.store.base import Base, Timestamped, UTCDateTime, utcnow
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ShortLink(Timestamped, Base):
+    """A code on the short domain that redirects to one registered destination."""
+
+    __tablename__ = "track_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    # The URL as given, and the URL we redirect to (with its UTM tags).
+    url: Mapped[str] = mapped_column(String(2048))
+    destination: Mapped[str] = mapped_column(String(4096))
+    campaign: Mapped[str | None] = mapped_column(String(200), index=True)
+    network: Mapped[str | None] = mapped_column(String(32), index=True)
+    post_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    utm: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled: Mapped[bool] = mapped_column(default=False)
+
+
+class Click(Base):
+    """One redirect served. No IP: ``visitor`` is a salted hash whose salt changes daily."""
+
+    __tablename__ = "track_click"
+    __table_args__ = (Index("ix_track_click_link_at", "link_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # The click id (``sc_cid``) put on the landing URL; unique so log replays are idempotent.
+    click_id: Mapped[str] = mapped_column(String(32), unique=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("track_link.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    referrer_host: Mapped[str | None] = mapped_column(String(253))
+    ua_family: Mapped[str] = mapped_column(String(64), default="Other")
+    device: Mapped[str] = mapped_column(String(16), default="other")
+    country: Mapped[str | None] = mapped_column(String(2))
+    visitor: Mapped[str] = mapped_column(String(32), index=True)
+    is_bot: Mapped[bool] = mapped_column(default=False)
+
+
+class Conversion(Base):
+    """A sale or lead reported by the site; one per order id per workspace."""
+
+    __tablename__ = "track_conversion"
+    __table_args__ = (UniqueConstraint("workspace_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[str] = mapped_column(String(128))
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Click ids the visitor carried, oldest first (the script keeps a few in its cookie).
+    click_ids: Mapped[list[str]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(16))  # "postback" (verified) or "pixel"
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TrackLogOffset(Base):
+    """How far each click-log segment has been copied into the database.
+
+    Updated in the same transaction as the rows it covers, so a crash never copies twice
+    and never skips.
+    """
+
+    __tablename__ = "track_log_offset"
+
+    segment: Mapped[str] = mapped_column(String(200), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TrackSalt(Base):
+    """The random salt for one UTC day's visitor hashes; old ones are deleted."""
+
+    __tablename__ = "track_salt"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
