@@ -62,10 +62,29 @@ class AuditSettings(Section):
 
 
 class TrackSettings(Section):
-    """Short links: the public base URL of the redirect server."""
+    """Short links, the redirect server and attribution (see sociable.track)."""
 
     base_url: str = "http://127.0.0.1:8000/l"
     shorten_links: bool = True
+    # utm_medium for links: "social", or "paid_social" for promoted posts.
+    medium: str = "social"
+    # Where the redirect server appends clicks before answering (write-ahead log).
+    log_dir: str = "track-log"
+    flush_interval: float = 0.5
+    batch_size: int = 2000
+    # Unflushed log bytes above which requests wait for the flusher (backpressure).
+    max_backlog_bytes: int = 64 * 1024 * 1024
+    cache_ttl: float = 30.0
+    # A header set by a trusted proxy: country (e.g. "CF-IPCountry"), client IP
+    # (e.g. "X-Forwarded-For"). Unset: country unknown, the socket peer is the client.
+    country_header: str | None = None
+    client_ip_header: str | None = None
+    not_found_per_minute: int = 60
+    attribution_model: str = "last_click"
+    attribution_window_days: int = 7
+    # Shared secret for POST /c postbacks (or env SOCIABLE_TRACK__POSTBACK_SECRET).
+    postback_secret: SecretStr | None = None
+    cookie_days: int = 30
 
 
 class Settings(BaseSettings):
