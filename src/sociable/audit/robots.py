@@ -14,18 +14,10 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from sociable.audit.context import SOCIAL_BOTS
+
 # Our documented user agent token (the full header is net.USER_AGENT).
 OUR_AGENT = "SociableBot"
-
-# The user-agent tokens each network's link-preview crawler matches in robots.txt.
-SOCIAL_AGENTS: dict[str, str] = {
-    "facebookexternalhit": "Facebook (link previews)",
-    "Facebot": "Facebook (Facebot)",
-    "Twitterbot": "X / Twitter",
-    "LinkedInBot": "LinkedIn",
-    "Slackbot": "Slack",
-    "Discordbot": "Discord",
-}
 
 # Google reads the first 500 KiB of a robots.txt and ignores the rest.
 MAX_ROBOTS_BYTES = 500 * 1024
@@ -78,7 +70,7 @@ class Robots:
 
     def social_access(self, url: str) -> dict[str, bool]:
         """For each social crawler token: may it fetch ``url``?"""
-        return {agent: self.allowed(url, agent) for agent in SOCIAL_AGENTS}
+        return {agent: self.allowed(url, agent) for agent in SOCIAL_BOTS}
 
 
 def robots_url(url: str) -> str:
