@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.table import Table
 from sqlalchemy import func, select
 
 from sociable import __version__
@@ -39,7 +40,11 @@ def tour(ctx: typer.Context) -> None:
     console.print("Try:")
     group = ctx.find_root().command
     assert isinstance(group, typer.core.TyperGroup)
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column()
     for name in group.list_commands(ctx):
         cmd = group.get_command(ctx, name)
         if cmd is not None and not cmd.hidden:
-            console.print(f"  sociable {name:<10} {cmd.get_short_help_str(70)}")
+            table.add_row(f"  sociable {name}", cmd.get_short_help_str(60))
+    console.print(table)
