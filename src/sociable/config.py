@@ -61,6 +61,25 @@ class AuditSettings(Section):
     allow_private: bool = False
 
 
+class PublishSettings(Section):
+    """The dispatcher: leases, retries, the late-publish policy (see sociable.publish)."""
+
+    # Publish up to this many minutes after the due time, else `missed`. A workspace's
+    # PublishPolicy row overrides it.
+    late_minutes: int = Field(default=60, ge=0)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_base_seconds: float = Field(default=30.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    batch_size: int = Field(default=32, ge=1, le=1000)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    poll_seconds: float = Field(default=2.0, gt=0)
+    http_timeout_seconds: float = Field(default=20.0, gt=0)
+    refresh_margin_seconds: float = Field(default=300.0, ge=0)
+    # Let connectors reach private/loopback addresses (an intranet webhook; tests).
+    allow_private: bool = False
+
+
 class TrackSettings(Section):
     """Short links, the redirect server and attribution (see sociable.track)."""
 
@@ -100,6 +119,7 @@ class Settings(BaseSettings):
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     track: TrackSettings = Field(default_factory=TrackSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
     # Per-network overrides of content/platforms facts, e.g. [platforms.instagram] max_hashtags = 5
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Per-network handles for mentions: [handles.acme] x = "@acme", bluesky = "@acme.com"
