@@ -178,20 +178,41 @@ def classify_response(response: httpx.Response, *, sent: bool = True) -> None:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        reset = response.headers.get("x-rate-limit-reset") or response.headers.get(
-            "x-ratelimit-reset"
-        )
-        return None if reset is None or not reset.isdigit() else float(reset)
-    if value.isdigit():
-        return float(value)
+    """Seconds to wait, from ``Retry-After`` or the network's rate-limit reset header.
+
+    ``Retry-After`` is seconds or an HTTP date (RFC 9110). The reset headers differ: X sends
+    ``x-rate-limit-reset`` as an epoch timestamp, Reddit ``x-ratelimit-reset`` as seconds,
+    Mastodon ``X-RateLimit-Reset`` as an ISO 8601 time. A number above 10^9 is read as an
+    epoch (no network asks for a 31-year wait).
+    """
+    from datetime import UTC
     from email.utils import parsedate_to_datetime
 
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    now = datetime.now(UTC)
+    value = response.headers.get("retry-after")
+    if value is not None:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return max(0.0, (when - now).total_seconds())
+    reset = response.headers.get("x-rate-limit-reset") or response.headers.get("x-ratelimit-reset")
+    if reset is None:
         return None
-    from datetime import UTC
-
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    reset = reset.strip()
+    try:
+        number = float(reset)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    if number > 1e9:
+        return max(0.0, number - now.timestamp())
+    return max(0.0, number)

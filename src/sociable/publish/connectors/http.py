@@ -1,0 +1,169 @@
+"""Shared HTTP plumbing for the network connectors.
+
+One place decides what a transport failure means: a failure before the request left
+(connect error, connect timeout, refused by the SSRF guard) created nothing and is
+:class:`Transient`; a failure after it was sent (read timeout, dropped connection) may have
+created the post, so for a write it is :class:`OutcomeUnknown`, never a blind retry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from sociable.net import FetchError
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    MediaItem,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Transient,
+    _retry_after,
+    classify_response,
+)
+
+MAX_MEDIA_BYTES = 512 * 1024 * 1024  # the largest any network takes (X video); each checks its own
+
+
+def send(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    write: bool,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send one request; map transport failures to the typed errors.
+
+    ``write`` says whether the request creates something on the network: only then is a
+    failure after sending an unknown outcome.
+    """
+    try:
+        return http.request(method, url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise Transient(f"{method} {_short(url)}: could not connect ({exc})") from exc
+    except FetchError as exc:
+        raise Transient(f"{method} {_short(url)}: {exc}") from exc
+    except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        what = type(exc).__name__
+        if write:
+            raise OutcomeUnknown(f"{method} {_short(url)}: {what} after sending") from exc
+        raise Transient(f"{method} {_short(url)}: {what}") from exc
+    except httpx.HTTPError as exc:
+        raise Transient(f"{method} {_short(url)}: {exc}") from exc
+
+
+def _short(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def json_of(response: httpx.Response, *, write: bool) -> Any:
+    """The JSON body; a 2xx write with an unreadable body has an unknown outcome."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+        message = f"HTTP {response.status_code}: unreadable JSON body {response.text[:120]!r}"
+        if write and response.status_code < 300:
+            raise OutcomeUnknown(message) from exc
+        raise Transient(message) from exc
+
+
+def check_status(response: httpx.Response, *, write: bool) -> None:
+    """The shared mapping (429, 401, 4xx, 5xx) for networks without special cases."""
+    classify_response(response, sent=write)
+
+
+def rate_limited(response: httpx.Response, message: str) -> RateLimited:
+    return RateLimited(message, _retry_after(response))
+
+
+def read_media(item: MediaItem, max_bytes: int) -> bytes:
+    """The file's bytes, or Rejected naming it when it is missing or too large."""
+    try:
+        size = item.path.stat().st_size
+    except OSError as exc:
+        raise Rejected(f"media file {item.path}: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise Rejected(f"media file {item.path}: {size} bytes, over this network's {max_bytes}")
+    return item.path.read_bytes()
+
+
+def media_kind(item: MediaItem) -> str:
+    if item.mime_type == "image/gif":
+        return "gif"
+    return item.mime_type.split("/", 1)[0]
+
+
+def check_media(items: Iterable[MediaItem], max_media: int, kinds: frozenset[str]) -> None:
+    """Reject before any request what the network cannot take (count and kind)."""
+    items = list(items)
+    if len(items) > max_media:
+        raise Rejected(f"{len(items)} media files, this network takes at most {max_media}")
+    for item in items:
+        kind = media_kind(item)
+        if kind not in kinds and not (kind == "gif" and "image" in kinds):
+            raise Rejected(f"media file {item.path}: {item.mime_type} is not supported here")
+
+
+def public_media_url(item: MediaItem, base: str | None, network: str) -> str:
+    """Meta's APIs fetch media from a public URL: ``media_base_url`` + the file name."""
+    if not base:
+        raise Rejected(
+            f"{network} fetches media from a public URL: set the account's media_base_url"
+        )
+    return base.rstrip("/") + "/" + item.path.name
+
+
+_DURATION = re.compile(r"(\d+)\s*(second|minute|hour)", re.I)
+
+
+def seconds_in(text: str) -> float | None:
+    """'try again in 5 minutes' -> 300.0 (Reddit's RATELIMIT message)."""
+    match = _DURATION.search(text)
+    if not match:
+        return None
+    factor = {"second": 1, "minute": 60, "hour": 3600}[match.group(2).lower()]
+    return float(int(match.group(1)) * factor)
+
+
+def poll(
+    fetch: Callable[[], str],
+    *,
+    done: set[str],
+    failed: set[str],
+    attempts: int,
+    interval: float,
+    sleep: Callable[[float], None],
+    what: str,
+) -> str:
+    """Poll a status until it is in ``done`` (return it) or ``failed`` (Rejected)."""
+    status = ""
+    for attempt in range(attempts):
+        status = fetch()
+        if status in done:
+            return status
+        if status in failed:
+            raise Rejected(f"{what} ended in {status}")
+        if attempt + 1 < attempts:
+            sleep(interval)
+    raise Transient(f"{what} still {status or 'pending'} after {attempts} checks")
+
+
+__all__ = [
+    "AuthExpired",
+    "check_media",
+    "check_status",
+    "json_of",
+    "media_kind",
+    "poll",
+    "public_media_url",
+    "rate_limited",
+    "read_media",
+    "seconds_in",
+    "send",
+]

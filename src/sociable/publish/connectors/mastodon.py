@@ -1,0 +1,205 @@
+"""Mastodon: statuses with media, threads as self-replies, the Idempotency-Key for retries.
+
+Credentials: ``{"token": ...}``; settings: ``{"instance": "https://mastodon.social"}``.
+Docs: https://docs.joinmastodon.org/methods/statuses/ and .../methods/media/
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from html import unescape
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    Rejected,
+    RemotePost,
+    content_fingerprint,
+)
+from sociable.publish.connectors.http import (
+    check_media,
+    check_status,
+    json_of,
+    poll,
+    read_media,
+    send,
+)
+
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.I)
+
+
+def html_to_text(html: str) -> str:
+    """Mastodon returns ``content`` as HTML; recover the text for fingerprinting."""
+    return unescape(_TAG.sub("", _BREAK.sub("\n", html)))
+
+
+class MastodonConnector(Connector):
+    network = "mastodon"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=4,
+        media_kinds=frozenset({"image", "video", "gif", "audio"}),
+        threads=True,
+        first_comment=True,  # a reply to our own status
+        idempotency_key=True,
+        delete=True,
+    )
+    max_media_bytes = 99 * 1024 * 1024  # video_size_limit default; images 16 MB
+    poll_interval = 1.0
+
+    def __init__(self, credentials: dict[str, Any], settings: dict[str, Any], http: httpx.Client):
+        super().__init__(credentials, settings, http)
+        instance = str(settings.get("instance") or "").rstrip("/")
+        if not instance.startswith(("http://", "https://")):
+            instance = "https://" + instance
+        self.base = instance
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def _headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credentials.get('token', '')}", **extra}
+
+    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+        headers = self._headers(**kwargs.pop("headers", {}))
+        response = send(self.http, method, self.base + path, write=write, headers=headers, **kwargs)
+        if response.status_code == 422:
+            raise Rejected(f"Mastodon refused it: {_error(response)}")
+        if response.status_code in (401, 403) and "token" in _error(response).lower():
+            raise AuthExpired(f"Mastodon token rejected: {_error(response)}")
+        check_status(response, write=write)
+        return json_of(response, write=write)
+
+    def check(self) -> str:
+        # GET /api/v1/accounts/verify_credentials -> Account (docs: methods/accounts)
+        account = self._call("GET", "/api/v1/accounts/verify_credentials", write=False)
+        self.settings.setdefault("account_id", str(account["id"]))
+        return "@" + str(account.get("acct") or account.get("username"))
+
+    def _upload(self, request: PublishRequest) -> list[str]:
+        ids = []
+        for item in request.media:
+            data = read_media(item, self.max_media_bytes)
+            # POST /api/v2/media (multipart: file, description) -> 200 MediaAttachment,
+            # or 202 while processing; then poll GET /api/v1/media/:id (docs: methods/media)
+            media = self._call(
+                "POST",
+                "/api/v2/media",
+                write=False,  # an orphan upload is harmless: retrying is safe
+                files={"file": (item.path.name, data, item.mime_type)},
+                data={"description": item.alt_text} if item.alt_text else {},
+            )
+            media_id = str(media["id"])
+            if not media.get("url"):
+                path = f"/api/v1/media/{media_id}"
+
+                def state(path: str = path) -> str:
+                    ready = self._call("GET", path, write=False).get("url")
+                    return "ready" if ready else "processing"
+
+                poll(
+                    state,
+                    done={"ready"},
+                    failed=set(),
+                    attempts=30,
+                    interval=self.poll_interval,
+                    sleep=self.sleep,
+                    what=f"media {item.path.name} processing",
+                )
+            ids.append(media_id)
+        return ids
+
+    def _status(self, text: str, key: str, **fields: Any) -> dict[str, Any]:
+        # POST /api/v1/statuses with Idempotency-Key: the server returns the status it made
+        # for that key (kept 1 h) instead of making a second one (docs: methods/statuses#create)
+        body: dict[str, Any] = {"status": text, **fields}
+        headers = {"Idempotency-Key": key} if key else {}
+        return dict(self._call("POST", "/api/v1/statuses", write=True, json=body, headers=headers))
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        key = request.idempotency_key or f"sociable-{request.publication_id}"
+        fields: dict[str, Any] = {}
+        if request.media:
+            fields["media_ids"] = self._upload(request)
+        if self.settings.get("visibility"):
+            fields["visibility"] = self.settings["visibility"]
+        first = self._status(_compose(request), key, **fields)
+        parent = str(first["id"])
+        parts: list[str] = []
+        for index, part in enumerate(request.thread, start=1):
+            reply = self._status(part, f"{key}:{index}", in_reply_to_id=parent)
+            parent = str(reply["id"])
+            parts.append(parent)
+        extra: dict[str, Any] = {"thread_ids": parts}
+        if request.first_comment:
+            comment = self._status(
+                request.first_comment, f"{key}:comment", in_reply_to_id=str(first["id"])
+            )
+            extra["first_comment_id"] = str(comment["id"])
+        return PublishResult(remote_id=str(first["id"]), url=first.get("url"), extra=extra)
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        """Match the text we actually sent (the link may have been appended).
+
+        Within the key's hour a plain retry is also safe: the server returns the first status.
+        """
+        wanted = content_fingerprint(_compose(request))
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) == wanted:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        account_id = self.settings.get("account_id")
+        if not account_id:
+            self.check()
+            account_id = self.settings["account_id"]
+        # GET /api/v1/accounts/:id/statuses?limit= (docs: methods/accounts#statuses)
+        rows = self._call(
+            "GET",
+            f"/api/v1/accounts/{account_id}/statuses",
+            write=False,
+            params={"limit": min(limit, 40), "exclude_reblogs": "true"},
+        )
+        return [
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=html_to_text(str(row.get("content", ""))),
+                created_at=_parse_time(row.get("created_at")),
+                url=row.get("url"),
+            )
+            for row in rows
+        ]
+
+
+def _compose(request: PublishRequest) -> str:
+    if request.link and request.link not in request.text:
+        return f"{request.text}\n\n{request.link}"
+    return request.text
+
+
+def _error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("error") or body)[:300]
+    return str(body)[:300]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
