@@ -75,6 +75,7 @@ class PageMeta:
     hreflang: list[LinkRef] = field(default_factory=list)
     icons: list[LinkRef] = field(default_factory=list)
     theme_color: str | None = None
+    image_src: str | None = None  # <link rel="image_src">, an old HTML image hint
     jsonld: list[JsonLdBlock] = field(default_factory=list)
     feeds: list[LinkRef] = field(default_factory=list)
     oembed: list[LinkRef] = field(default_factory=list)
@@ -89,6 +90,8 @@ class PageMeta:
     times: list[str] = field(default_factory=list)  # <time datetime> values
     # og:/twitter: keys that only appear after the first 32 KB (Slack reads no further).
     tags_beyond_32k: list[str] = field(default_factory=list)
+    # URL-valued meta keys whose value was written relative (crawlers expect absolute URLs).
+    relative_url_keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def first(self, key: str) -> str | None:

@@ -1,0 +1,95 @@
+"""Audit one page: extract, build the cards, run every enabled check, score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sociable.audit.cards import build_cards, resolved
+from sociable.audit.context import FetchInfo
+from sociable.audit.extract import extract
+from sociable.audit.findings import Finding, PageReport
+from sociable.audit.rules import CHECKS, NOT_CHECKED, PageContext
+from sociable.audit.score import category_scores, page_score
+from sociable.clock import system_clock
+from sociable.rules import RuleFilter
+
+
+def _broken(fetch: FetchInfo | None) -> str | None:
+    if fetch is None:
+        return None
+    if fetch.error:
+        return fetch.error
+    if fetch.status is not None and fetch.status >= 400:
+        return f"HTTP {fetch.status}"
+    return None
+
+
+def audit_page(
+    html: bytes,
+    url: str,
+    fetch: FetchInfo | None = None,
+    *,
+    rule_filter: RuleFilter | None = None,
+    networks: Sequence[str] = (),
+    now: datetime | None = None,
+) -> PageReport:
+    """The report for one page. ``fetch`` carries what only a fetch can tell (may be None).
+
+    A page that failed to fetch (or is not HTML) is still reported: only the social-crawler
+    checks run on it, and ``error`` says why.
+    """
+    page_url = (fetch.final_url or fetch.url) if fetch else url
+    meta = extract(html, page_url, fetch.headers if fetch else None)
+    cards = build_cards(meta, fetch)
+    ctx = PageContext(
+        meta=meta,
+        fetch=fetch,
+        cards=cards,
+        resolved=resolved(meta),
+        networks=tuple(n.lower() for n in networks),
+        now=now or system_clock(),
+    )
+    error = _broken(fetch) or (None if meta.is_html else "not an HTML page")
+    findings: list[Finding] = []
+    outcomes: list[tuple[str, str, bool]] = []
+    not_checked: list[str] = []
+    for chk in CHECKS:
+        rule = chk.rule
+        if rule_filter is not None and not rule_filter.enabled(rule.code):
+            continue
+        if error and rule.category != "crawlers":
+            continue
+        result = chk.fn(ctx)
+        if result is None:
+            continue
+        if result is NOT_CHECKED:
+            not_checked.append(rule.code)
+            continue
+        assert isinstance(result, list)
+        outcomes.append((rule.category, rule.severity.value, not result))
+        for message, evidence in result:
+            findings.append(
+                Finding(
+                    code=rule.code,
+                    title=rule.title,
+                    severity=rule.severity.value,
+                    category=rule.category,
+                    page=url,
+                    message=message,
+                    evidence=evidence,
+                    fix=rule.fix,
+                )
+            )
+    categories = category_scores(outcomes)
+    return PageReport(
+        url=url,
+        score=page_score(categories),
+        categories=categories,
+        resolved=ctx.resolved,
+        cards={name: card.as_dict() for name, card in cards.items()},
+        findings=findings,
+        not_checked=not_checked,
+        error=error,
+        tags=meta.tags,
+    )

@@ -1,0 +1,431 @@
+"""HTML bytes -> PageMeta. Never raises: bad bytes give warnings, not exceptions.
+
+Text is not rewritten: attribute values and text come entity-decoded from the parser, runs of
+HTML whitespace are collapsed to one space, nothing else changes. URLs are resolved against
+``<base href>`` (itself resolved against the page URL). For repeated tags every value is kept
+in document order and the first one wins (Open Graph's rule).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from sociable.audit.meta import ImageRef, JsonLdBlock, LinkRef, PageMeta, ShareLink
+
+# Pages are parsed up to this many bytes; the rest is ignored with a warning (no social
+# crawler reads further, and a 50 MB page must not take the audit down).
+MAX_PARSE_BYTES = 5 * 1024 * 1024
+SLACK_LIMIT = 32 * 1024
+
+_WS = re.compile(r"[ \t\n\f\r]+")
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE
+)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
+_LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;[^,;]*)*)")
+_CDATA = re.compile(
+    r"^\s*(?:/\*\s*<!\[CDATA\[\s*\*/|//\s*<!\[CDATA\[|<!\[CDATA\[|<!--)|"
+    r"(?:/\*\s*\]\]>\s*\*/|//\s*\]\]>|\]\]>|-->)\s*$"
+)
+
+# Meta keys whose values are URLs and get resolved.
+URL_KEYS = frozenset(
+    {
+        "og:url",
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "og:video",
+        "og:video:url",
+        "og:video:secure_url",
+        "og:audio",
+        "og:audio:url",
+        "og:audio:secure_url",
+        "twitter:image",
+        "twitter:image:src",
+        "twitter:player",
+        "twitter:player:stream",
+        "itemprop:image",
+        "msapplication-tileimage",
+    }
+)
+FEED_TYPES = {
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "application/feed+json": "json",
+    "application/json": "json",
+}
+OEMBED_TYPES = {"application/json+oembed": "json", "text/xml+oembed": "xml"}
+ICON_RELS = {"icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
+# WHATWG: these labels decode as windows-1252.
+_WIN1252 = {"iso-8859-1", "latin1", "latin-1", "ascii", "us-ascii", "iso8859-1", "l1"}
+
+
+def collapse(text: str | None) -> str | None:
+    """Collapse runs of HTML whitespace; strip the ends. Nothing else changes."""
+    if text is None:
+        return None
+    return _WS.sub(" ", text).strip(" \t\n\f\r")
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in _WIN1252:
+        return "cp1252"
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # A page cannot really be UTF-16 when the declaration is read as ASCII (WHATWG rule).
+    return "utf-8" if name.startswith("utf-16") else name
+
+
+def sniff_encoding(
+    html: bytes, headers: Mapping[str, str] | None = None
+) -> tuple[str, str, str | None, list[str]]:
+    """``(codec, source, declared meta charset, warnings)``: BOM, then HTTP, then meta."""
+    warnings: list[str] = []
+    declared: str | None = None
+    m = _META_CHARSET.search(html[:4096])
+    if m:
+        declared = m.group(1).decode("ascii", "replace")
+    if html.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "bom", declared, warnings
+    if html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "bom", declared, warnings
+    content_type = _header(headers, "content-type")
+    if content_type:
+        hm = _HEADER_CHARSET.search(content_type)
+        if hm:
+            codec = _codec(hm.group(1))
+            if codec:
+                return codec, "http", declared, warnings
+            warnings.append(f"unknown charset {hm.group(1)!r} in the Content-Type header")
+    if declared:
+        codec = _codec(declared)
+        if codec:
+            return codec, "meta", declared, warnings
+        warnings.append(f"unknown charset {declared!r} in <meta charset>")
+    return "utf-8", "default", declared, warnings
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def decode(html: bytes, codec: str, warnings: list[str]) -> tuple[str, str]:
+    """Decode strictly; on bad bytes say so and fall back (UTF-8 -> windows-1252)."""
+    try:
+        return html.decode(codec), codec
+    except UnicodeDecodeError:
+        pass
+    if codec in ("utf-8", "utf-8-sig"):
+        try:
+            text = html.decode("cp1252")
+        except UnicodeDecodeError:
+            text = html.decode("utf-8", "replace")
+            warnings.append("bytes are not valid UTF-8; undecodable bytes replaced")
+            return text, "utf-8"
+        warnings.append("bytes are not valid UTF-8; decoded as windows-1252")
+        return text, "cp1252"
+    warnings.append(f"bytes are not valid {codec}; undecodable bytes replaced")
+    return html.decode(codec, "replace"), codec
+
+
+def looks_binary(html: bytes) -> bool:
+    head = html[:1024]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\x00" in head
+
+
+def resolve(base: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip(" \t\n\f\r")
+    if not value:
+        return value
+    try:
+        return urljoin(base, value)
+    except ValueError:
+        return value
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def share_network(url: str) -> str | None:
+    """Which network a share link targets, or None when it is not a share link."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme == "mailto":
+        q = parts.query.lower()
+        return "email" if ("body=" in q or "subject=" in q) else None
+    if scheme == "whatsapp":
+        return "whatsapp" if parts.netloc.lower() == "send" else None
+    if scheme not in ("http", "https"):
+        return None
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    host = host[2:] if host.startswith("m.") else host
+    path = parts.path.lower().rstrip("/")
+    if host.endswith("facebook.com") and (
+        path.startswith("/sharer") or path in ("/share.php", "/dialog/share", "/dialog/feed")
+    ):
+        return "facebook"
+    if host in ("twitter.com", "x.com", "mobile.twitter.com") and path in (
+        "/intent/tweet",
+        "/intent/post",
+        "/share",
+    ):
+        return "x"
+    if host.endswith("linkedin.com") and (
+        path.startswith("/sharing/share-offsite") or path in ("/sharearticle", "/cws/share")
+    ):
+        return "linkedin"
+    if host.endswith("reddit.com") and path == "/submit":
+        return "reddit"
+    if "pinterest." in host and path.startswith("/pin/create"):
+        return "pinterest"
+    if host == "wa.me" or (host.endswith("whatsapp.com") and path == "/send"):
+        return "whatsapp"
+    if host in ("t.me", "telegram.me") and path.startswith("/share"):
+        return "telegram"
+    if host == "bsky.app" and path == "/intent/compose":
+        return "bluesky"
+    if host in ("mastodonshare.com", "toot.kytta.dev", "s2f.kytta.dev", "share2fedi.kytta.dev"):
+        return "mastodon"
+    if path == "/share" and "text" in parse_qs(parts.query):
+        return "mastodon"
+    return None
+
+
+def _node_text(node: LexborNode) -> str:
+    return node.text(deep=True, separator="", strip=False) or ""
+
+
+def _json_ld(raw: str) -> JsonLdBlock:
+    cleaned = _CDATA.sub("", raw.strip())
+    try:
+        return JsonLdBlock(raw=raw, data=json.loads(cleaned))
+    except json.JSONDecodeError as exc:
+        return JsonLdBlock(raw=raw, error=f"line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except (RecursionError, ValueError) as exc:
+        return JsonLdBlock(raw=raw, error=f"cannot parse: {type(exc).__name__}")
+
+
+def _meta_keys(attrs: Mapping[str, str | None]) -> list[str]:
+    keys: list[str] = []
+    for attr in ("property", "name"):
+        value = attrs.get(attr)
+        if value:
+            key = value.strip().lower()
+            if key and key not in keys:
+                keys.append(key)
+    if attrs.get("itemprop"):
+        keys.append("itemprop:" + (attrs["itemprop"] or "").strip().lower())
+    if attrs.get("http-equiv"):
+        keys.append("http-equiv:" + (attrs["http-equiv"] or "").strip().lower())
+    return keys
+
+
+def _meta_tag_keys(tree: LexborHTMLParser) -> set[str]:
+    keys: set[str] = set()
+    for node in tree.css("meta"):
+        if node.attributes.get("content") is not None:
+            keys.update(_meta_keys(node.attributes))
+    return keys
+
+
+def _link_header(meta: PageMeta, value: str) -> None:
+    for target, params in _LINK_HEADER.findall(value):
+        rel = re.search(r"""rel\s*=\s*"?([^";]+)"?""", params, re.IGNORECASE)
+        if not rel:
+            continue
+        rels = rel.group(1).lower().split()
+        url = resolve(meta.url, target) or ""
+        if "webmention" in rels and not meta.webmention:
+            meta.webmention = url
+        if "canonical" in rels and not meta.canonical:
+            meta.canonical = url
+            meta.canonical_raw = target
+
+
+def extract(html: bytes, url: str, headers: Mapping[str, str] | None = None) -> PageMeta:
+    """Read everything the audit needs from one page. Never raises on any input bytes."""
+    try:
+        return _extract(html, url, headers)
+    except Exception as exc:  # the extractor must not take a crawl down
+        meta = PageMeta(url=url, base_url=url, raw_size=len(html))
+        meta.warnings.append(f"extraction failed: {type(exc).__name__}: {exc}")
+        return meta
+
+
+def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMeta:
+    meta = PageMeta(url=url, base_url=url, raw_size=len(html))
+    if not isinstance(html, bytes | bytearray | memoryview):
+        raise TypeError("html must be bytes")
+    html = bytes(html)
+    if looks_binary(html):
+        meta.is_html = False
+        meta.warnings.append("binary content (NUL bytes), not an HTML page")
+        return meta
+    codec, source, declared, warnings = sniff_encoding(html, headers)
+    meta.warnings.extend(warnings)
+    meta.encoding_source, meta.encoding_declared = source, declared
+    body = html
+    if len(html) > MAX_PARSE_BYTES:
+        body = html[:MAX_PARSE_BYTES]
+        meta.warnings.append(
+            f"page is {len(html)} bytes; only the first {MAX_PARSE_BYTES} were read"
+        )
+    text, used = decode(body, codec, meta.warnings)
+    meta.encoding = "utf-8" if used == "utf-8-sig" else used
+    tree = LexborHTMLParser(text)
+
+    root = tree.css_first("html")
+    if root is not None:
+        meta.lang = collapse(root.attributes.get("lang")) or None
+    base = tree.css_first("base[href]")
+    if base is not None:
+        meta.base_url = resolve(url, base.attributes.get("href")) or url
+    b = meta.base_url
+    title = tree.css_first("title")
+    if title is not None:
+        meta.title = collapse(_node_text(title))
+
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        content = attrs.get("content")
+        if content is None:
+            continue
+        for key in _meta_keys(attrs):
+            value = collapse(content) or ""
+            if key in URL_KEYS and value:
+                if not _ABSOLUTE.match(value) and key not in meta.relative_url_keys:
+                    meta.relative_url_keys.append(key)
+                value = resolve(b, value) or ""
+            meta.tags.setdefault(key, []).append(value)
+    meta.theme_color = meta.first("theme-color")
+
+    for node in tree.css("link[rel]"):
+        attrs = node.attributes
+        rels = (attrs.get("rel") or "").lower().split()
+        href = attrs.get("href")
+        if href is None:
+            continue
+        target = resolve(b, href) or ""
+        ltype = (attrs.get("type") or "").split(";")[0].strip().lower() or None
+        ltitle = collapse(attrs.get("title"))
+        if "canonical" in rels and meta.canonical is None:
+            meta.canonical, meta.canonical_raw = target, href.strip()
+        if "alternate" in rels:
+            if attrs.get("hreflang"):
+                meta.hreflang.append(LinkRef(target, ltype, ltitle, attrs.get("hreflang")))
+            if ltype in FEED_TYPES:
+                meta.feeds.append(LinkRef(target, FEED_TYPES[ltype], ltitle))
+            if ltype in OEMBED_TYPES:
+                meta.oembed.append(LinkRef(target, OEMBED_TYPES[ltype], ltitle))
+        if ICON_RELS & set(rels):
+            meta.icons.append(LinkRef(target, ltype, ltitle, attrs.get("sizes") or " ".join(rels)))
+        if "me" in rels:
+            meta.rel_me.append(target)
+        if "webmention" in rels and meta.webmention is None:
+            meta.webmention = target
+        if "image_src" in rels and meta.image_src is None:
+            meta.image_src = target
+
+    for node in tree.css("script"):
+        stype = (node.attributes.get("type") or "").split(";")[0].strip().lower()
+        if stype == "application/ld+json":
+            meta.jsonld.append(_json_ld(_node_text(node)))
+    for item in meta.jsonld_items():
+        same = item.get("sameAs")
+        for profile in same if isinstance(same, list) else [same]:
+            if isinstance(profile, str) and profile.strip():
+                meta.same_as.append(resolve(b, profile) or profile)
+
+    page_host = _host(url)
+    seen: set[str] = set()
+    for node in tree.css("a[href], area[href]"):
+        attrs = node.attributes
+        href = (attrs.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            continue
+        rels = (attrs.get("rel") or "").lower().split()
+        target = resolve(b, href) or ""
+        if "me" in rels:
+            meta.rel_me.append(target)
+        if "webmention" in rels and meta.webmention is None:
+            meta.webmention = target
+        network = share_network(target)
+        if network:
+            meta.share_links.append(ShareLink(network, target))
+            continue
+        scheme = target.split(":", 1)[0].lower()
+        if scheme not in ("http", "https"):
+            continue
+        target = target.split("#", 1)[0]
+        if target in seen:
+            continue
+        seen.add(target)
+        if _host(target) == page_host:
+            meta.links_internal.append(target)
+        else:
+            meta.links_external.append(target)
+
+    meta.web_share_api = "navigator.share" in text
+    for node in tree.css("img"):
+        attrs = node.attributes
+        src = attrs.get("src") or attrs.get("data-src")
+        if not src and attrs.get("srcset"):
+            src = (attrs.get("srcset") or "").strip().split(" ")[0]
+        if not src:
+            continue
+        alt = attrs.get("alt")
+        meta.images.append(
+            ImageRef(
+                resolve(b, src) or src,
+                collapse(alt) if alt is not None else None,
+                attrs.get("width"),
+                attrs.get("height"),
+            )
+        )
+    for node in tree.css("time[datetime]"):
+        stamp = collapse(node.attributes.get("datetime"))
+        if stamp:
+            meta.times.append(stamp)
+
+    link_header = _header(headers, "link")
+    if link_header:
+        _link_header(meta, link_header)
+
+    if len(html) > SLACK_LIMIT:
+        head_text = html[:SLACK_LIMIT].decode(used, "replace")
+        early = _meta_tag_keys(LexborHTMLParser(head_text))
+        meta.tags_beyond_32k = sorted(
+            k for k in meta.tags if k.startswith(("og:", "twitter:")) and k not in early
+        )
+    return meta
