@@ -12,6 +12,8 @@ from sociable.rules import Rule, RuleFilter, Severity
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules, "_REGISTRY", {})
+    # A fake registry: real rule modules must not register into it on first import.
+    monkeypatch.setattr(rules, "RULE_MODULES", ())
     for code in ("SMO101", "SMO102", "SMO201", "POST101"):
         rules.register(
             Rule(
