@@ -1,0 +1,361 @@
+"""Bluesky (AT Protocol): posts as records with our own record key, so a retry cannot duplicate.
+
+Credentials: ``{"handle", "app_password"}`` plus the session we keep (``access_jwt``,
+``refresh_jwt``, ``did``); settings: ``{"service": "https://bsky.social"}``.
+Lexicons: https://github.com/bluesky-social/atproto/tree/main/lexicons (com.atproto.server,
+com.atproto.repo, app.bsky.feed.post, app.bsky.embed.images); facets:
+https://docs.bsky.app/docs/advanced-guides/post-richtext
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    RateLimited,
+    Rejected,
+    RemotePost,
+    _retry_after,
+)
+from sociable.publish.connectors.http import (
+    check_media,
+    check_status,
+    json_of,
+    read_media,
+    send,
+)
+
+POST = "app.bsky.feed.post"
+_B32 = "234567abcdefghijklmnopqrstuvwxyz"
+_TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+_TAG = re.compile(r"(?:^|(?<=\s))#([^\s#.,;:!?()\[\]]*[^\d\s#.,;:!?()\[\]][^\s#.,;:!?()\[\]]*)")
+# Record keys derived from a publication's key get a timestamp inside 2024 (plausible,
+# sortable, and never in the future, which indexers distrust).
+_TID_BASE_US = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z in microseconds
+_TID_SPAN_US = 366 * 86_400 * 1_000_000
+
+
+def encode_tid(micros: int, clock_id: int) -> str:
+    """A TID: 64 bits (top bit 0, 53 bits of microseconds, 10 of clock id) in base32-sortable."""
+    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    return "".join(_B32[(value >> (5 * (12 - i))) & 31] for i in range(13))
+
+
+def new_tid(now: datetime | None = None, clock_id: int = 0) -> str:
+    """A fresh TID for now: what a dispatcher can store as the publication's key."""
+    when = now or datetime.now(UTC)
+    return encode_tid(int(when.timestamp() * 1_000_000), clock_id)
+
+
+def record_key(key: str, part: int = 0) -> str:
+    """The record key for part ``part`` of a publication: stable across retries.
+
+    A key that already is a TID is used as is (part 0), with the clock id bumped for the
+    further parts; any other key is hashed into a TID.
+    """
+    if _TID.match(key):
+        if part == 0:
+            return key
+        value = sum(_B32.index(c) << (5 * (12 - i)) for i, c in enumerate(key))
+        return encode_tid(value >> 10, (value + part) & 0x3FF)
+    digest = int.from_bytes(hashlib.sha256(f"{key}#{part}".encode()).digest()[:8], "big")
+    return encode_tid(_TID_BASE_US + digest % _TID_SPAN_US, digest >> 54)
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    """Link and hashtag facets with UTF-8 byte offsets (end exclusive), as the lexicon wants."""
+    out: list[dict[str, Any]] = []
+
+    def span(start: int, end: int) -> dict[str, int]:
+        return {
+            "byteStart": len(text[:start].encode()),
+            "byteEnd": len(text[:end].encode()),
+        }
+
+    for match in _URL.finditer(text):
+        out.append(
+            {
+                "index": span(match.start(), match.end()),
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": match.group()}],
+            }
+        )
+    for match in _TAG.finditer(text):
+        tag = match.group(1)
+        if not tag or len(tag) > 64:
+            continue
+        out.append(
+            {
+                "index": span(match.start(1) - 1, match.end(1)),
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
+            }
+        )
+    return out
+
+
+class BlueskyConnector(Connector):
+    network = "bluesky"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=4,
+        media_kinds=frozenset({"image"}),
+        threads=True,
+        first_comment=True,  # a reply to our own post
+        client_record_key=True,
+        delete=True,
+        token_refresh=True,
+    )
+    max_image_bytes = 2_000_000
+
+    def __init__(self, credentials: dict[str, Any], settings: dict[str, Any], http: httpx.Client):
+        super().__init__(credentials, settings, http)
+        self.base = str(settings.get("service") or "https://bsky.social").rstrip("/")
+
+    # -- session -------------------------------------------------------------------------
+
+    def _xrpc(
+        self,
+        method: str,
+        nsid: str,
+        *,
+        write: bool,
+        auth: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        token = auth if auth is not None else self._access()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = send(
+            self.http, method, f"{self.base}/xrpc/{nsid}", write=write, headers=headers, **kwargs
+        )
+        _raise_for(response, write=write)
+        return json_of(response, write=write)
+
+    def _access(self) -> str:
+        if not self.credentials.get("access_jwt"):
+            self._create_session()
+        return str(self.credentials["access_jwt"])
+
+    def _create_session(self) -> None:
+        # com.atproto.server.createSession {identifier, password} -> {accessJwt, refreshJwt,
+        # did, handle}; limited to 30 per 5 min, so the session is kept in the credentials.
+        session = self._xrpc(
+            "POST",
+            "com.atproto.server.createSession",
+            write=False,
+            auth="",
+            json={
+                "identifier": self.credentials.get("handle", ""),
+                "password": self.credentials.get("app_password", ""),
+            },
+        )
+        self._keep(session)
+
+    def _keep(self, session: dict[str, Any]) -> None:
+        self.credentials["access_jwt"] = session["accessJwt"]
+        self.credentials["refresh_jwt"] = session["refreshJwt"]
+        self.credentials["did"] = session["did"]
+        if session.get("handle"):
+            self.credentials["handle"] = session["handle"]
+
+    def refresh(self) -> dict[str, Any] | None:
+        """Swap the refresh JWT for a new session; log in again if it expired too."""
+        refresh_jwt = self.credentials.get("refresh_jwt")
+        if refresh_jwt:
+            try:
+                # com.atproto.server.refreshSession, authorised by the refresh JWT
+                session = self._xrpc(
+                    "POST", "com.atproto.server.refreshSession", write=False, auth=refresh_jwt
+                )
+            except AuthExpired:
+                session = None
+            if session is not None:
+                self._keep(session)
+                return dict(self.credentials)
+        self.credentials.pop("access_jwt", None)
+        self._create_session()
+        return dict(self.credentials)
+
+    def _did(self) -> str:
+        self._access()
+        return str(self.credentials["did"])
+
+    def check(self) -> str:
+        # com.atproto.server.getSession -> {handle, did}
+        session = self._xrpc("GET", "com.atproto.server.getSession", write=False)
+        self.credentials["did"] = session["did"]
+        return "@" + str(session["handle"])
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def _upload(self, request: PublishRequest) -> dict[str, Any] | None:
+        if not request.media:
+            return None
+        images = []
+        for item in request.media:
+            data = read_media(item, self.max_image_bytes)
+            # com.atproto.repo.uploadBlob: raw bytes with Content-Type -> {blob}
+            blob = self._xrpc(
+                "POST",
+                "com.atproto.repo.uploadBlob",
+                write=False,  # an unreferenced blob is dropped by the PDS: safe to repeat
+                content=data,
+                headers={"Content-Type": item.mime_type},
+            )["blob"]
+            images.append({"alt": item.alt_text, "image": blob})
+        return {"$type": "app.bsky.embed.images", "images": images}
+
+    def _create(
+        self, text: str, rkey: str, *, embed: Any = None, reply: Any = None
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "$type": POST,
+            "text": text,
+            "createdAt": datetime.now(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        }
+        if found := facets(text):
+            record["facets"] = found
+        if embed:
+            record["embed"] = embed
+        if reply:
+            record["reply"] = reply
+        if self.settings.get("langs"):
+            record["langs"] = list(self.settings["langs"])[:3]
+        # com.atproto.repo.createRecord {repo, collection, rkey, record} -> {uri, cid}.
+        # Our own rkey: a repeat of the same write fails instead of making a second post.
+        try:
+            return dict(
+                self._xrpc(
+                    "POST",
+                    "com.atproto.repo.createRecord",
+                    write=True,
+                    json={"repo": self._did(), "collection": POST, "rkey": rkey, "record": record},
+                )
+            )
+        except Rejected as exc:
+            existing = self._get(rkey)
+            if existing is not None:  # our earlier attempt made it: take that one
+                return existing
+            raise exc
+
+    def _get(self, rkey: str) -> dict[str, Any] | None:
+        # com.atproto.repo.getRecord {repo, collection, rkey} -> {uri, cid, value}; 400
+        # RecordNotFound when absent
+        try:
+            return dict(
+                self._xrpc(
+                    "GET",
+                    "com.atproto.repo.getRecord",
+                    write=False,
+                    params={"repo": self._did(), "collection": POST, "rkey": rkey},
+                )
+            )
+        except Rejected:
+            return None
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        key = request.idempotency_key or f"sociable-{request.publication_id}"
+        embed = self._upload(request)
+        text = request.text
+        if request.link and request.link not in text:
+            text = f"{text}\n\n{request.link}"
+        first = self._create(text, record_key(key), embed=embed)
+        root = {"uri": first["uri"], "cid": first["cid"]}
+        parent = root
+        parts = []
+        for index, part in enumerate(request.thread, start=1):
+            made = self._create(
+                part, record_key(key, index), reply={"root": root, "parent": parent}
+            )
+            parent = {"uri": made["uri"], "cid": made["cid"]}
+            parts.append(made["uri"])
+        extra: dict[str, Any] = {"thread_uris": parts, "cid": first["cid"]}
+        if request.first_comment:
+            made = self._create(
+                request.first_comment,
+                record_key(key, 1000),
+                reply={"root": root, "parent": root},
+            )
+            extra["first_comment_uri"] = made["uri"]
+        return PublishResult(remote_id=first["uri"], url=_web_url(first["uri"], self), extra=extra)
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        """Our record key answers it exactly: the record is there or it is not."""
+        key = request.idempotency_key or f"sociable-{request.publication_id}"
+        found = self._get(record_key(key))
+        if found is None:
+            return None
+        return PublishResult(remote_id=found["uri"], url=_web_url(found["uri"], self))
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        # com.atproto.repo.listRecords {repo, collection, limit, reverse} -> {records:[...]}
+        page = self._xrpc(
+            "GET",
+            "com.atproto.repo.listRecords",
+            write=False,
+            params={"repo": self._did(), "collection": POST, "limit": min(limit, 100)},
+        )
+        posts = []
+        for row in page.get("records", []):
+            value = row.get("value", {})
+            created = value.get("createdAt")
+            try:
+                when = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
+            except ValueError:
+                when = None
+            posts.append(
+                RemotePost(
+                    remote_id=row["uri"],
+                    text=str(value.get("text", "")),
+                    created_at=when,
+                    url=_web_url(row["uri"], self),
+                )
+            )
+        return posts
+
+
+def _web_url(uri: str, conn: BlueskyConnector) -> str:
+    """at://did/app.bsky.feed.post/rkey -> the bsky.app page."""
+    rkey = uri.rsplit("/", 1)[-1]
+    who = conn.credentials.get("handle") or conn.credentials.get("did")
+    return f"https://bsky.app/profile/{who}/post/{rkey}"
+
+
+def _raise_for(response: httpx.Response, *, write: bool) -> None:
+    """XRPC errors are ``{error, message}``; expired tokens come as 400 ExpiredToken."""
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    error = str(body.get("error", "")) if isinstance(body, dict) else ""
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    if error in ("ExpiredToken", "InvalidToken") or response.status_code == 401:
+        raise AuthExpired(f"Bluesky session rejected: {error or response.status_code} {message}")
+    if response.status_code == 429 or error == "RateLimitExceeded":
+        raise RateLimited(f"Bluesky rate limit: {message}", _bsky_retry_after(response))
+    if response.status_code < 500:
+        raise Rejected(f"Bluesky refused it: {error} {message}".strip())
+    check_status(response, write=write)
+
+
+def _bsky_retry_after(response: httpx.Response) -> float | None:
+    """``RateLimit-Reset`` is an epoch in seconds (atproto PDS rate limits)."""
+    reset = response.headers.get("ratelimit-reset")
+    if reset and reset.isdigit():
+        return max(0.0, int(reset) - datetime.now(UTC).timestamp())
+    return _retry_after(response)
