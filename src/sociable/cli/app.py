@@ -9,8 +9,12 @@ from pathlib import Path
 import click
 import typer
 
+import sociable.cli.calendar_cmd as calendar_cmd
+import sociable.cli.import_cmd as import_cmd
+import sociable.cli.post_cmd as post_cmd
+import sociable.cli.queue_cmd as queue_cmd
 from sociable import __version__
-from sociable.cli import db_cmd, init_cmd, rules_cmd, tour_cmd, users_cmd
+from sociable.cli import db_cmd, init_cmd, link_cmd, rules_cmd, tour_cmd, track_cmd, users_cmd
 from sociable.cli.output import err_console
 from sociable.cli.state import CliState
 from sociable.errors import UserError
@@ -64,6 +68,13 @@ app.command()(rules_cmd.rules)
 app.command()(tour_cmd.tour)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(post_cmd.app, name="post")
+app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(queue_cmd.app, name="queue")
+app.command("import")(import_cmd.import_csv)
+app.command("export")(import_cmd.export_csv)
+app.add_typer(link_cmd.app, name="link")
+app.add_typer(track_cmd.app, name="track")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,7 +45,8 @@ def normalize_utm_value(value: str, *, field: str = "utm value") -> str:
     return text
 
 
-def _check_url(url: str) -> None:
+def check_url(url: str) -> None:
+    """Raise UserError unless ``url`` is an absolute http(s) URL of sane length."""
     if not isinstance(url, str) or not url.strip():
         raise UserError("URL must not be empty", where="url")
     if len(url) > MAX_URL_LENGTH:
@@ -81,7 +82,7 @@ def add_utm(
     dropped and ours appended). Other parameters and the fragment are left untouched.
     Raises :class:`UserError` for a non-http(s) URL or a value that cannot be a UTM tag.
     """
-    _check_url(url)
+    check_url(url)
     wanted: dict[str, str] = {}
     for key, raw in zip(UTM_KEYS, (source, medium, campaign, content, term), strict=True):
         if raw is not None:

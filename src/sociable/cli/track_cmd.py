@@ -1,0 +1,63 @@
+"""``sociable track serve``: the redirect server (short links, clicks, conversions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sociable.cli.output import console
+from sociable.cli.state import get_state
+from sociable.track.server import TrackApp
+from sociable.workspaces import current_workspace
+
+app = typer.Typer(help="The redirect server for short links.", no_args_is_help=True)
+
+
+def build_app(ctx: typer.Context, log_dir: Path | None = None) -> TrackApp:
+    """A TrackApp for the configured database and workspace (also used by ``serve``)."""
+    state = get_state(ctx)
+    settings = state.settings
+    db = state.database()
+    with db.session() as session:
+        workspace_id = current_workspace(session, settings).id
+    directory = log_dir or Path(settings.track.log_dir)
+    if not directory.is_absolute():
+        directory = settings.base_dir / directory
+    return TrackApp(db, settings.track, workspace_id=workspace_id, log_dir=directory)
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8001, help="TCP port."),
+    log_dir: Path | None = typer.Option(
+        None, "--log-dir", help="Write-ahead click log folder (default: track.log_dir)."
+    ),
+) -> None:
+    """Serve GET /{code} redirects, POST /c postbacks, /p.gif and /s.js."""
+    import uvicorn
+
+    track_app = build_app(ctx, log_dir)
+    track_app.start()  # fail fast (log dir in use) before binding the port
+    console.print(
+        f"redirects on http://{host}:{port}/  (clicks logged in {track_app.log.directory})"
+    )
+    try:
+        uvicorn.run(
+            track_app,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            log_level="warning",
+            backlog=4096,
+            timeout_keep_alive=30,
+            server_header=False,
+            date_header=False,
+        )
+    finally:
+        track_app.stop()

@@ -1,0 +1,1 @@
+"""Short links, the redirect server, clicks, conversions and attribution."""
