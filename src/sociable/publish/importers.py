@@ -1,0 +1,334 @@
+"""Bulk import of posts from CSV: our documented columns, or Hootsuite's bulk-composer file.
+
+**Our format** has a header row with these columns (any order; only ``text`` and
+``accounts`` are required, an unknown column is an error so a typo is caught)::
+
+    scheduled_at, accounts, text, media, alt_text, link, first_comment, labels
+
+- ``scheduled_at``: ISO 8601 with an offset (``2026-12-01T09:00+01:00``) or a zone
+  (``2026-12-01 09:00 Europe/Paris``); without either it is read in the workspace's zone;
+  empty means "the next free slot" of each account (the queue).
+- ``accounts``, ``labels``: several values separated by ``|`` or ``,``.
+- ``media``, ``alt_text``: several values separated by ``|`` (alt texts may hold commas);
+  media paths are relative to the CSV file; alt texts pair with media by position.
+
+**Hootsuite's format** (its bulk composer's sample file) has *no header* and three columns:
+date and time, message, optional URL. The date is ``MM/DD/YYYY HH:MM`` or
+``DD/MM/YYYY HH:MM`` (24-hour; chosen in Hootsuite's upload dialog, here with
+``date_order``), read in the workspace's zone. The file names no accounts; they are given
+with ``--accounts``.
+
+Every row is checked (dates, accounts, past times, text length per target, media files)
+before anything is written; each problem is reported with its row number and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sociable.content.post import decode_text
+from sociable.errors import UserError
+from sociable.publish.accounts_ref import AccountIndex
+from sociable.publish.posts import PlannedPost, plan_post, store_post
+from sociable.publish.queue import QueuePlanner
+from sociable.publish.spec import PostSpec, media_refs
+from sociable.publish.when import localize, parse_when
+from sociable.store.models import Workspace
+from sociable.store.models.publish import Post
+
+COLUMNS = (
+    "scheduled_at",
+    "accounts",
+    "text",
+    "media",
+    "alt_text",
+    "link",
+    "first_comment",
+    "labels",
+)
+REQUIRED = ("accounts", "text")
+MAX_CSV_BYTES = 32 * 1024 * 1024
+MAX_ROWS = 100_000
+_HOOTSUITE_DATE = re.compile(
+    r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # 1-based line number in the file
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    format: str
+    rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    planned: list[tuple[int, PlannedPost]] = field(default_factory=list)
+    created: list[Post] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems})
+
+
+def split_list(value: str, *, commas: bool) -> list[str]:
+    parts = re.split(r"[|,]" if commas else r"\|", value)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """All rows of a CSV file (UTF-8, BOM allowed); a UserError for what cannot be read."""
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror}", where=where) from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise UserError(f"{len(raw)} bytes, over the {MAX_CSV_BYTES}-byte limit", where=where)
+    text = decode_text(raw, where)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise UserError(f"not valid CSV: {exc}", where=where) from None
+    if len(rows) > MAX_ROWS + 1:
+        raise UserError(f"{len(rows)} rows, over the {MAX_ROWS}-row limit", where=where)
+    return rows
+
+
+def detect_format(rows: Sequence[Sequence[str]]) -> str:
+    """``ours`` when the first row is our header, ``hootsuite`` when it starts with a date."""
+    if not rows:
+        return "ours"
+    first = [c.strip().lower() for c in rows[0]]
+    if "text" in first or "accounts" in first or "scheduled_at" in first:
+        return "ours"
+    if first and _HOOTSUITE_DATE.match(first[0]):
+        return "hootsuite"
+    return "ours"
+
+
+def parse_hootsuite_date(value: str, order: str, tz_name: str, where: str) -> datetime:
+    match = _HOOTSUITE_DATE.match(value)
+    if not match:
+        raise UserError(
+            f"{value!r} is not a Hootsuite date (MM/DD/YYYY HH:MM or DD/MM/YYYY HH:MM)",
+            where=where,
+        )
+    a, b, year, hour, minute = (int(match.group(i)) for i in range(1, 6))
+    second = int(match.group(6) or 0)
+    month, day = (a, b) if order == "mdy" else (b, a)
+    try:
+        naive = datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise UserError(f"{value!r}: {exc} (date order {order})", where=where) from None
+    from sociable.clock import zone
+
+    return localize(naive, zone(tz_name), where)
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+def _column_of(message: str, default: str) -> tuple[str, str]:
+    """Map a planner message to our column ('accounts: ...' -> accounts)."""
+    for prefix, column in (
+        ("accounts:", "accounts"),
+        ("media:", "media"),
+        ("alt:", "alt_text"),
+        ("when:", "scheduled_at"),
+        ("text:", "text"),
+    ):
+        if message.startswith(prefix):
+            return column, message.removeprefix(prefix).strip()
+    if message.startswith("text is") or " characters, over " in message:
+        return "text", message
+    return default, message
+
+
+def _cell(row: dict[str, str], name: str) -> str:
+    return (row.get(name) or "").strip()
+
+
+def _spec_from_ours(row: dict[str, str], base: Path, tz_name: str, where: str) -> PostSpec:
+    when_text = _cell(row, "scheduled_at")
+    try:
+        when = parse_when(when_text, tz_name, where) if when_text else None
+    except UserError as exc:
+        raise _RowError("scheduled_at", _strip_where(exc, where)) from None
+    accounts = split_list(_cell(row, "accounts"), commas=True)
+    if not accounts:
+        raise _RowError("accounts", "empty: name at least one account")
+    text = row.get("text") or ""
+    if not text.strip():
+        raise _RowError("text", "empty")
+    try:
+        media = media_refs(
+            split_list(_cell(row, "media"), commas=False),
+            # Positions matter (alt N is for media N), so empty alt texts are kept.
+            [a.strip() for a in (row.get("alt_text") or "").split("|")]
+            if (row.get("alt_text") or "").strip()
+            else [],
+            base,
+            where,
+        )
+    except UserError as exc:
+        message = _strip_where(exc, where)
+        column = "alt_text" if message.startswith("alt:") else "media"
+        raise _RowError(column, message.split(":", 1)[1].strip()) from None
+    return PostSpec(
+        text=text,
+        accounts=accounts,
+        when=when,
+        media=media,
+        first_comment=(row.get("first_comment") or "").strip() or None,
+        labels=split_list(_cell(row, "labels"), commas=True),
+        link=_cell(row, "link") or None,
+        source=where,
+    )
+
+
+def _strip_where(exc: UserError, where: str) -> str:
+    return str(exc).removeprefix(f"{where}: ")
+
+
+def import_posts(
+    session: Session,
+    workspace: Workspace,
+    path: Path,
+    *,
+    now: datetime,
+    fmt: str = "auto",
+    accounts: Sequence[str] = (),
+    date_order: str = "mdy",
+    dry_run: bool = False,
+    skip_bad: bool = False,
+    platform_overrides: dict[str, dict[str, Any]] | None = None,
+) -> ImportReport:
+    """Check every row, then (unless ``dry_run``) store the good ones in the caller's session.
+
+    With any bad row and no ``skip_bad`` nothing is stored. The caller's transaction makes
+    the write all-or-nothing: an error while storing rolls back every row.
+    """
+    if date_order not in ("mdy", "dmy"):
+        raise UserError(f"--date-order: {date_order!r}; use mdy or dmy")
+    rows = read_csv(path)
+    kind = detect_format(rows) if fmt == "auto" else fmt
+    if kind not in ("ours", "hootsuite"):
+        raise UserError(f"--format: {fmt!r}; use auto, ours or hootsuite")
+    report = ImportReport(format=kind)
+    base = path.resolve().parent
+    tz_name = workspace.timezone or "UTC"
+    index = AccountIndex.load(session, workspace)
+    planner = QueuePlanner(session, workspace)
+    specs: list[tuple[int, PostSpec]] = []
+
+    if kind == "ours":
+        if not rows:
+            raise UserError("empty file: expected a header row", where=str(path))
+        header = [h.strip().lower() for h in rows[0]]
+        unknown = [h for h in header if h not in COLUMNS]
+        if unknown:
+            raise UserError(
+                f"header: unknown column {unknown[0]!r}; columns are {', '.join(COLUMNS)}",
+                where=str(path),
+            )
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise UserError(f"header: missing column {missing[0]!r}", where=str(path))
+        for number, cells in enumerate(rows[1:], start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            report.rows += 1
+            where = f"{path}: row {number}"
+            if len(cells) != len(header):
+                report.problems.append(
+                    RowProblem(number, "*", f"{len(cells)} cells, header has {len(header)}")
+                )
+                continue
+            row = dict(zip(header, cells, strict=True))
+            try:
+                specs.append((number, _spec_from_ours(row, base, tz_name, where)))
+            except _RowError as exc:
+                report.problems.append(RowProblem(number, exc.column, exc.message))
+    else:
+        if not accounts:
+            raise UserError(
+                "a Hootsuite file names no accounts: give --accounts (e.g. --accounts x,bluesky)"
+            )
+        for number, cells in enumerate(rows, start=1):
+            if not any(c.strip() for c in cells):
+                continue
+            report.rows += 1
+            where = f"{path}: row {number}"
+            if not 2 <= len(cells) <= 3:
+                report.problems.append(
+                    RowProblem(number, "*", f"{len(cells)} cells; expected date, text[, link]")
+                )
+                continue
+            try:
+                when = parse_hootsuite_date(cells[0], date_order, tz_name, where)
+            except UserError as exc:
+                report.problems.append(RowProblem(number, "date", _strip_where(exc, where)))
+                continue
+            text = cells[1]
+            if not text.strip():
+                report.problems.append(RowProblem(number, "text", "empty"))
+                continue
+            link = cells[2].strip() if len(cells) > 2 and cells[2].strip() else None
+            specs.append(
+                (
+                    number,
+                    PostSpec(
+                        text=text, accounts=list(accounts), when=when, link=link, source=where
+                    ),
+                )
+            )
+
+    date_column = "date" if kind == "hootsuite" else "scheduled_at"
+    for number, spec in specs:
+        where = spec.source or ""
+        try:
+            planned = plan_post(
+                session,
+                workspace,
+                spec,
+                now=now,
+                accounts=index,
+                planner=planner,
+                queue=True,
+                platform_overrides=platform_overrides,
+            )
+        except UserError as exc:
+            column, message = _column_of(_strip_where(exc, where), "*")
+            if column == "scheduled_at" or (column == "*" and "posting slot" in message):
+                column = date_column
+            if kind == "hootsuite" and column == "accounts":
+                column = "--accounts"
+            report.problems.append(RowProblem(number, column, message))
+            continue
+        report.planned.append((number, planned))
+
+    if dry_run or (report.problems and not skip_bad):
+        return report
+    for _number, planned in report.planned:
+        report.created.append(store_post(session, workspace, planned))
+    return report

@@ -1,0 +1,128 @@
+"""The queue: each account's weekly slots, and which of them are already taken.
+
+Slots live in the account's non-secret settings (``Account.settings``), not in a table::
+
+    {"slots": ["mon 09:00", "wed 12:30"], "timezone": "Europe/Paris"}
+
+Why JSON and not a table: a slot list is small, always read whole with its account, and
+never queried across accounts; keeping it beside the account needs no migration and no join.
+``timezone`` defaults to the workspace's zone.
+
+A slot is *taken* when a publication of that account is due at that instant and still live
+(not cancelled, failed or missed). :class:`QueuePlanner` also remembers what it handed out,
+so an import of many rows gives each row its own slot before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sociable.clock import zone
+from sociable.errors import UserError
+from sociable.publish.slots import SlotProvider, WeeklySlots, next_free_slot, parse_slots
+from sociable.store.models import Account, Workspace
+from sociable.store.models.publish import Publication, PubState
+
+#: Publications in these states hold their slot.
+HOLDS_SLOT = (
+    PubState.SCHEDULED.value,
+    PubState.CLAIMED.value,
+    PubState.SENDING.value,
+    PubState.PUBLISHED.value,
+    PubState.FAILED_RETRYABLE.value,
+    PubState.UNKNOWN.value,
+)
+
+
+def account_timezone(account: Account, workspace: Workspace) -> str:
+    return str((account.settings or {}).get("timezone") or workspace.timezone or "UTC")
+
+
+def account_slots(account: Account, workspace: Workspace) -> WeeklySlots:
+    raw = (account.settings or {}).get("slots") or []
+    where = f"account {account.network}:{account.handle}"
+    if not isinstance(raw, list):
+        raise UserError("settings.slots must be a list like ['mon 09:00']", where=where)
+    try:
+        return WeeklySlots(parse_slots(str(s) for s in raw), account_timezone(account, workspace))
+    except UserError as exc:
+        raise UserError(str(exc), where=where) from None
+
+
+def set_account_slots(
+    account: Account, slots: Iterable[str], timezone: str | None = None
+) -> WeeklySlots:
+    """Replace the account's slots (checked first); returns them parsed."""
+    parsed = parse_slots(slots)
+    if timezone is not None:
+        zone(timezone)
+    settings = dict(account.settings or {})
+    settings["slots"] = [str(s) for s in parsed]
+    if timezone is not None:
+        settings["timezone"] = timezone
+    account.settings = settings  # a new dict, so SQLAlchemy sees the change
+    return WeeklySlots(parsed, settings.get("timezone") or "UTC")
+
+
+ProviderFactory = Callable[[Account, Workspace], SlotProvider]
+
+
+class QueuePlanner:
+    """Hands out free slots per account, counting both stored and just-planned times.
+
+    ``provider_for`` is the hook for computed "best times": pass a factory returning any
+    :class:`SlotProvider`; the default reads the account's configured weekly slots.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        workspace: Workspace,
+        provider_for: ProviderFactory = account_slots,
+    ) -> None:
+        self.session = session
+        self.workspace = workspace
+        self.provider_for = provider_for
+        self._taken: dict[int, set[datetime]] = {}
+
+    def taken(self, account: Account) -> set[datetime]:
+        if account.id not in self._taken:
+            rows = self.session.scalars(
+                select(Publication.due_at).where(
+                    Publication.account_id == account.id, Publication.state.in_(HOLDS_SLOT)
+                )
+            ).all()
+            self._taken[account.id] = set(rows)
+        return self._taken[account.id]
+
+    def next_slot(self, account: Account, after: datetime) -> datetime:
+        provider = self.provider_for(account, self.workspace)
+        if isinstance(provider, WeeklySlots) and not provider.slots:
+            raise UserError(
+                f"account {account.network}:{account.handle} has no posting slots: add some "
+                f"with `sociable queue slots {account.network}:{account.handle} 'mon 09:00'`"
+            )
+        busy = self.taken(account)
+        return next_free_slot(provider, after, busy.__contains__)
+
+    def hold(self, account: Account, instant: datetime) -> None:
+        self.taken(account).add(instant)
+
+    def common_slot(self, accounts: list[Account], after: datetime) -> dict[int, datetime]:
+        """Each account's next free slot after ``after`` (and hold them)."""
+        out = {}
+        for account in accounts:
+            instant = self.next_slot(account, after)
+            self.hold(account, instant)
+            out[account.id] = instant
+        return out
+
+
+def evergreen_next_after(
+    last_published_at: datetime, cooldown_days: int
+) -> datetime:  # the earliest instant an evergreen post may run again
+    return last_published_at + timedelta(days=cooldown_days)
