@@ -106,6 +106,13 @@ class TrackSettings(Section):
     cookie_days: int = 30
 
 
+class HashtagSettings(Section):
+    """``sociable hashtags``: tags never to suggest (banned) and tags to flag (overused)."""
+
+    banned: list[str] = Field(default_factory=list)
+    overused: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOCIABLE_",
@@ -120,6 +127,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     track: TrackSettings = Field(default_factory=TrackSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    hashtags: HashtagSettings = Field(default_factory=HashtagSettings)
     # Per-network overrides of content/platforms facts, e.g. [platforms.instagram] max_hashtags = 5
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Per-network handles for mentions: [handles.acme] x = "@acme", bluesky = "@acme.com"
