@@ -1,0 +1,229 @@
+"""X (API v2): posts with media, threads as replies, OAuth 2.0 token refresh.
+
+Credentials: ``{"token", "refresh_token", "client_id", ("client_secret")}``; settings:
+``{"user_id"}`` (filled by ``check``). Docs: https://docs.x.com/x-api/posts/create-post,
+https://docs.x.com/x-api/media/upload-media, https://docs.x.com/fundamentals/rate-limits,
+https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+X has no idempotency: a repeated text is refused as a duplicate (403), and reconciliation
+reads the account's recent posts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    Rejected,
+    RemotePost,
+)
+from sociable.publish.connectors.http import (
+    check_media,
+    check_status,
+    json_of,
+    media_kind,
+    rate_limited,
+    read_media,
+    send,
+)
+
+API = "https://api.x.com"
+
+
+class XConnector(Connector):
+    network = "x"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=4,
+        media_kinds=frozenset({"image", "gif", "video"}),
+        threads=True,
+        first_comment=True,  # a reply to our own post
+        delete=True,
+        token_refresh=True,
+    )
+    max_image_bytes = 5 * 1024 * 1024
+    max_other_bytes = 15 * 1024 * 1024  # GIF; video needs the chunked upload (not done here)
+
+    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.credentials.get('token', '')}"}
+        response = send(self.http, method, API + path, write=write, headers=headers, **kwargs)
+        _raise_for(response, write=write)
+        return json_of(response, write=write)
+
+    def check(self) -> str:
+        # GET /2/users/me -> {data: {id, name, username}}
+        me = self._call("GET", "/2/users/me", write=False)["data"]
+        self.settings["user_id"] = str(me["id"])
+        return "@" + str(me["username"])
+
+    def refresh(self) -> dict[str, Any] | None:
+        """OAuth 2.0: POST /2/oauth2/token grant_type=refresh_token (offline.access scope)."""
+        refresh_token = self.credentials.get("refresh_token")
+        client_id = self.credentials.get("client_id")
+        if not refresh_token or not client_id:
+            return None
+        auth = None
+        if self.credentials.get("client_secret"):  # confidential clients use Basic auth
+            auth = (str(client_id), str(self.credentials["client_secret"]))
+        response = send(
+            self.http,
+            "POST",
+            f"{API}/2/oauth2/token",
+            write=False,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": client_id,
+            },
+            auth=auth,
+        )
+        if response.status_code in (400, 401):
+            raise AuthExpired(
+                f"X refused the refresh token: reconnect the account ({_detail(response)})"
+            )
+        _raise_for(response, write=False)
+        body = json_of(response, write=False)
+        self.credentials["token"] = body["access_token"]
+        if body.get("refresh_token"):  # X rotates refresh tokens
+            self.credentials["refresh_token"] = body["refresh_token"]
+        if body.get("expires_in"):
+            self.credentials["expires_in"] = int(body["expires_in"])
+        return dict(self.credentials)
+
+    def _upload(self, request: PublishRequest) -> list[str]:
+        ids = []
+        for item in request.media:
+            kind = media_kind(item)
+            if kind == "video":
+                raise Rejected("X video needs the chunked upload, which Sociable does not do yet")
+            limit = self.max_image_bytes if kind == "image" else self.max_other_bytes
+            data = read_media(item, limit)
+            # POST /2/media/upload (multipart: media, media_category) -> {data: {id, ...}}
+            media = self._call(
+                "POST",
+                "/2/media/upload",
+                write=False,  # unused media expires on its own: safe to repeat
+                files={"media": (item.path.name, data, item.mime_type)},
+                data={"media_category": "tweet_gif" if kind == "gif" else "tweet_image"},
+            )["data"]
+            media_id = str(media["id"])
+            if item.alt_text:
+                # POST /2/media/metadata {id, metadata: {alt_text: {text}}} (alt <= 1000)
+                self._call(
+                    "POST",
+                    "/2/media/metadata",
+                    write=False,
+                    json={"id": media_id, "metadata": {"alt_text": {"text": item.alt_text}}},
+                )
+            ids.append(media_id)
+        return ids
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        # POST /2/tweets {text, media: {media_ids}, reply: {in_reply_to_tweet_id}}
+        # -> 201 {data: {id, text}}
+        return dict(self._call("POST", "/2/tweets", write=True, json=body)["data"])
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        body: dict[str, Any] = {"text": _compose(request)}
+        if request.media:
+            body["media"] = {"media_ids": self._upload(request)}
+        first = self._post(body)
+        parent = str(first["id"])
+        parts = []
+        for part in request.thread:
+            made = self._post({"text": part, "reply": {"in_reply_to_tweet_id": parent}})
+            parent = str(made["id"])
+            parts.append(parent)
+        extra: dict[str, Any] = {"thread_ids": parts}
+        if request.first_comment:
+            made = self._post(
+                {"text": request.first_comment, "reply": {"in_reply_to_tweet_id": first["id"]}}
+            )
+            extra["first_comment_id"] = str(made["id"])
+        return PublishResult(
+            remote_id=str(first["id"]),
+            url=f"https://x.com/i/web/status/{first['id']}",
+            extra=extra,
+        )
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        from sociable.publish.connectors.base import content_fingerprint
+
+        wanted = content_fingerprint(_compose(request))
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) == wanted:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        user_id = self.settings.get("user_id")
+        if not user_id:
+            self.check()
+            user_id = self.settings["user_id"]
+        # GET /2/users/:id/tweets?max_results=5..100&tweet.fields=created_at
+        body = self._call(
+            "GET",
+            f"/2/users/{user_id}/tweets",
+            write=False,
+            params={"max_results": max(5, min(limit, 100)), "tweet.fields": "created_at"},
+        )
+        return [
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("text", "")),
+                created_at=_time(row.get("created_at")),
+                url=f"https://x.com/i/web/status/{row['id']}",
+            )
+            for row in body.get("data", [])
+        ]
+
+
+def _compose(request: PublishRequest) -> str:
+    if request.link and request.link not in request.text:
+        return f"{request.text} {request.link}"
+    return request.text
+
+
+def _detail(response: httpx.Response) -> str:
+    """X errors are problem JSON ``{title, detail, type, status}`` (or OAuth's ``error``)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if not isinstance(body, dict):
+        return str(body)[:200]
+    parts = [body.get("title"), body.get("detail"), body.get("error_description")]
+    if not any(parts) and body.get("errors"):
+        parts = [str(e.get("message", e)) for e in body["errors"][:3]]
+    return " ".join(str(p) for p in parts if p)[:300] or response.text[:200]
+
+
+def _raise_for(response: httpx.Response, *, write: bool) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    detail = _detail(response)
+    if status == 429:
+        # x-rate-limit-reset is an epoch timestamp (docs: fundamentals/rate-limits)
+        raise rate_limited(response, f"X rate limit or usage cap: {detail}")
+    if status == 401:
+        raise AuthExpired(f"X token rejected: {detail}")
+    if status == 403 and "duplicate" in detail.lower():
+        raise Rejected(f"X refused a duplicate post: {detail}")
+    if 400 <= status < 500:
+        raise Rejected(f"X refused it (HTTP {status}): {detail}")
+    check_status(response, write=write)
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
