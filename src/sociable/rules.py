@@ -19,7 +19,11 @@ from enum import StrEnum
 from sociable.errors import UserError
 
 # Modules that register rules when imported. Add yours here.
-RULE_MODULES: tuple[str, ...] = ("sociable.content.media_rules", "sociable.audit.rules")
+RULE_MODULES: tuple[str, ...] = (
+    "sociable.content.media_rules",
+    "sociable.audit.rules",
+    "sociable.content.lint_rules",
+)
 
 DOCS_BASE = "https://sociable.dev/rules/"
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
