@@ -14,7 +14,16 @@ import sociable.cli.import_cmd as import_cmd
 import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
 from sociable import __version__
-from sociable.cli import db_cmd, init_cmd, link_cmd, rules_cmd, tour_cmd, track_cmd, users_cmd
+from sociable.cli import (
+    db_cmd,
+    init_cmd,
+    link_cmd,
+    report_cmd,
+    rules_cmd,
+    tour_cmd,
+    track_cmd,
+    users_cmd,
+)
 from sociable.cli.output import err_console
 from sociable.cli.state import CliState
 from sociable.errors import UserError
@@ -75,6 +84,7 @@ app.command("import")(import_cmd.import_csv)
 app.command("export")(import_cmd.export_csv)
 app.add_typer(link_cmd.app, name="link")
 app.add_typer(track_cmd.app, name="track")
+app.add_typer(report_cmd.app, name="report")
 
 
 def main(argv: list[str] | None = None) -> int:
