@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -68,7 +69,8 @@ def test_base_url_path_prefix_and_head(live: LiveServer, workspace_id: int) -> N
         b = client.head(
             f"/{code}",
             headers={
-                "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
+                "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+                "Mobile/15E148 Safari/604.1"
             },
         )
     assert a.status_code == b.status_code == 302
@@ -193,7 +195,9 @@ def test_postback_signed_and_deduplicated(make_server, workspace_id: int) -> Non
     code = _link(live.db, workspace_id)
     with live.client() as client:
         cid = parse_qs(urlsplit(client.get(f"/{code}").headers["location"]).query)["sc_cid"][0]
-        body = f'{{"order_id": "A-1", "value": "49.90", "currency": "eur", "click_id": "{cid}"}}'.encode()
+        body = json.dumps(
+            {"order_id": "A-1", "value": "49.90", "currency": "eur", "click_id": cid}
+        ).encode()
         assert client.post("/c", content=body).status_code == 401
         assert (
             client.post(
