@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -30,6 +31,7 @@ from sociable.publish.connectors.base import (
 from sociable.publish.connectors.http import (
     check_media,
     check_status,
+    follow_up,
     json_of,
     read_media,
     send,
@@ -275,21 +277,35 @@ class BlueskyConnector(Connector):
         first = self._create(text, record_key(key), embed=embed)
         root = {"uri": first["uri"], "cid": first["cid"]}
         parent = root
-        parts = []
+        extra: dict[str, Any] = {"thread_uris": [], "cid": first["cid"]}
         for index, part in enumerate(request.thread, start=1):
-            made = self._create(
-                part, record_key(key, index), reply={"root": root, "parent": parent}
+            made = follow_up(
+                extra,
+                f"thread part {index}",
+                partial(
+                    self._create,
+                    part,
+                    record_key(key, index),
+                    reply={"root": root, "parent": parent},
+                ),
             )
+            if made is None:
+                break
             parent = {"uri": made["uri"], "cid": made["cid"]}
-            parts.append(made["uri"])
-        extra: dict[str, Any] = {"thread_uris": parts, "cid": first["cid"]}
+            extra["thread_uris"].append(made["uri"])
         if request.first_comment:
-            made = self._create(
-                request.first_comment,
-                record_key(key, 1000),
-                reply={"root": root, "parent": root},
+            made = follow_up(
+                extra,
+                "first comment",
+                partial(
+                    self._create,
+                    request.first_comment,
+                    record_key(key, 1000),
+                    reply={"root": root, "parent": root},
+                ),
             )
-            extra["first_comment_uri"] = made["uri"]
+            if made is not None:
+                extra["first_comment_uri"] = made["uri"]
         return PublishResult(remote_id=first["uri"], url=_web_url(first["uri"], self), extra=extra)
 
     def reconcile(self, request: PublishRequest) -> PublishResult | None:

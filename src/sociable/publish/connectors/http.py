@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from sociable.net import FetchError
 from sociable.publish.connectors.base import (
-    AuthExpired,
+    ConnectorError,
     MediaItem,
     OutcomeUnknown,
     RateLimited,
@@ -26,6 +26,8 @@ from sociable.publish.connectors.base import (
     _retry_after,
     classify_response,
 )
+
+T = TypeVar("T")
 
 MAX_MEDIA_BYTES = 512 * 1024 * 1024  # the largest any network takes (X video); each checks its own
 
@@ -154,16 +156,15 @@ def poll(
     raise Transient(f"{what} still {status or 'pending'} after {attempts} checks")
 
 
-__all__ = [
-    "AuthExpired",
-    "check_media",
-    "check_status",
-    "json_of",
-    "media_kind",
-    "poll",
-    "public_media_url",
-    "rate_limited",
-    "read_media",
-    "seconds_in",
-    "send",
-]
+def follow_up(extra: dict[str, Any], label: str, action: Callable[[], T]) -> T | None:
+    """Run a step after the main post exists (thread part, first comment).
+
+    The post is out, so the publication is published whatever happens here: a failure is
+    recorded in ``extra["follow_up_errors"]`` for the person to see, never raised (raising
+    would mark a live post failed, or invite a retry that duplicates it).
+    """
+    try:
+        return action()
+    except ConnectorError as exc:
+        extra.setdefault("follow_up_errors", []).append(f"{label}: {exc}")
+        return None

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from html import unescape
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from sociable.publish.connectors.base import (
 from sociable.publish.connectors.http import (
     check_media,
     check_status,
+    follow_up,
     json_of,
     poll,
     read_media,
@@ -133,17 +135,30 @@ class MastodonConnector(Connector):
             fields["visibility"] = self.settings["visibility"]
         first = self._status(_compose(request), key, **fields)
         parent = str(first["id"])
-        parts: list[str] = []
+        extra: dict[str, Any] = {"thread_ids": []}
         for index, part in enumerate(request.thread, start=1):
-            reply = self._status(part, f"{key}:{index}", in_reply_to_id=parent)
-            parent = str(reply["id"])
-            parts.append(parent)
-        extra: dict[str, Any] = {"thread_ids": parts}
-        if request.first_comment:
-            comment = self._status(
-                request.first_comment, f"{key}:comment", in_reply_to_id=str(first["id"])
+            reply = follow_up(
+                extra,
+                f"thread part {index}",
+                partial(self._status, part, f"{key}:{index}", in_reply_to_id=parent),
             )
-            extra["first_comment_id"] = str(comment["id"])
+            if reply is None:
+                break
+            parent = str(reply["id"])
+            extra["thread_ids"].append(parent)
+        if request.first_comment:
+            comment = follow_up(
+                extra,
+                "first comment",
+                partial(
+                    self._status,
+                    request.first_comment,
+                    f"{key}:comment",
+                    in_reply_to_id=str(first["id"]),
+                ),
+            )
+            if comment is not None:
+                extra["first_comment_id"] = str(comment["id"])
         return PublishResult(remote_id=str(first["id"]), url=first.get("url"), extra=extra)
 
     def reconcile(self, request: PublishRequest) -> PublishResult | None:

@@ -11,6 +11,7 @@ reads the account's recent posts.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -27,6 +28,7 @@ from sociable.publish.connectors.base import (
 from sociable.publish.connectors.http import (
     check_media,
     check_status,
+    follow_up,
     json_of,
     media_kind,
     rate_limited,
@@ -136,17 +138,22 @@ class XConnector(Connector):
             body["media"] = {"media_ids": self._upload(request)}
         first = self._post(body)
         parent = str(first["id"])
-        parts = []
-        for part in request.thread:
-            made = self._post({"text": part, "reply": {"in_reply_to_tweet_id": parent}})
-            parent = str(made["id"])
-            parts.append(parent)
-        extra: dict[str, Any] = {"thread_ids": parts}
-        if request.first_comment:
-            made = self._post(
-                {"text": request.first_comment, "reply": {"in_reply_to_tweet_id": first["id"]}}
+        extra: dict[str, Any] = {"thread_ids": []}
+        for index, part in enumerate(request.thread, start=1):
+            made = follow_up(
+                extra,
+                f"thread part {index}",
+                partial(self._post, {"text": part, "reply": {"in_reply_to_tweet_id": parent}}),
             )
-            extra["first_comment_id"] = str(made["id"])
+            if made is None:
+                break
+            parent = str(made["id"])
+            extra["thread_ids"].append(parent)
+        if request.first_comment:
+            body = {"text": request.first_comment, "reply": {"in_reply_to_tweet_id": first["id"]}}
+            made = follow_up(extra, "first comment", partial(self._post, body))
+            if made is not None:
+                extra["first_comment_id"] = str(made["id"])
         return PublishResult(
             remote_id=str(first["id"]),
             url=f"https://x.com/i/web/status/{first['id']}",

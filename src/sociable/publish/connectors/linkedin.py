@@ -1,0 +1,267 @@
+"""LinkedIn Posts API: a person or an organization as author, images, a first comment.
+
+Credentials: ``{"token", "refresh_token", "client_id", "client_secret"}``; settings:
+``{"author": "urn:li:person:..." | "urn:li:organization:...", "version": "202505"}``.
+Docs (learn.microsoft.com/linkedin/marketing/community-management/shares/):
+posts-api, images-api, comments-api; authentication: programmatic-refresh-tokens.
+LinkedIn has no idempotency; reconciliation reads the author's recent posts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    Rejected,
+    RemotePost,
+    content_fingerprint,
+)
+from sociable.publish.connectors.http import (
+    check_media,
+    check_status,
+    follow_up,
+    json_of,
+    rate_limited,
+    read_media,
+    send,
+)
+
+API = "https://api.linkedin.com"
+TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 - a URL
+DEFAULT_VERSION = "202505"
+# "little" text format: these characters must be backslash-escaped or the post is cut short.
+_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+
+
+def escape_little(text: str) -> str:
+    """Escape LinkedIn's reserved characters (docs: little-text-format)."""
+    return _RESERVED.sub(r"\\\1", text)
+
+
+def unescape_little(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+class LinkedInConnector(Connector):
+    network = "linkedin"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=20,
+        media_kinds=frozenset({"image", "gif"}),
+        first_comment=True,
+        delete=True,
+        token_refresh=True,
+    )
+    max_image_bytes = 5 * 1024 * 1024
+
+    @property
+    def author(self) -> str:
+        author = str(self.settings.get("author") or "")
+        if not author.startswith(("urn:li:person:", "urn:li:organization:")):
+            raise Rejected(
+                "LinkedIn account needs settings.author: urn:li:person:ID or urn:li:organization:ID"
+            )
+        return author
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.credentials.get('token', '')}",
+            "Linkedin-Version": str(self.settings.get("version") or DEFAULT_VERSION),
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+
+    def _send(self, method: str, url: str, *, write: bool, **kwargs: Any) -> httpx.Response:
+        headers = {**self._headers(), **kwargs.pop("headers", {})}
+        response = send(self.http, method, url, write=write, headers=headers, **kwargs)
+        _raise_for(response, write=write)
+        return response
+
+    def check(self) -> str:
+        author = self.author
+        if author.startswith("urn:li:organization:"):
+            org_id = author.rsplit(":", 1)[1]
+            # GET /rest/organizations/{id} -> {localizedName, vanityName, ...}
+            org = json_of(
+                self._send("GET", f"{API}/rest/organizations/{org_id}", write=False), write=False
+            )
+            return str(org.get("vanityName") or org.get("localizedName") or author)
+        # GET /v2/userinfo (OpenID Connect, scope openid profile) -> {sub, name, ...}
+        info = json_of(self._send("GET", f"{API}/v2/userinfo", write=False), write=False)
+        if f"urn:li:person:{info.get('sub')}" != author:
+            raise Rejected(f"the token belongs to urn:li:person:{info.get('sub')}, not {author}")
+        return str(info.get("name") or author)
+
+    def refresh(self) -> dict[str, Any] | None:
+        """POST oauth/v2/accessToken grant_type=refresh_token (programmatic refresh tokens)."""
+        if not all(
+            self.credentials.get(k) for k in ("refresh_token", "client_id", "client_secret")
+        ):
+            return None
+        response = send(
+            self.http,
+            "POST",
+            TOKEN_URL,
+            write=False,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": self.credentials["refresh_token"],
+                "client_id": self.credentials["client_id"],
+                "client_secret": self.credentials["client_secret"],
+            },
+        )
+        if response.status_code in (400, 401):
+            raise AuthExpired(
+                f"LinkedIn refused the refresh token: reconnect ({_detail(response)})"
+            )
+        _raise_for(response, write=False)
+        body = json_of(response, write=False)
+        self.credentials["token"] = body["access_token"]
+        if body.get("refresh_token"):
+            self.credentials["refresh_token"] = body["refresh_token"]
+        if body.get("expires_in"):
+            self.credentials["expires_in"] = int(body["expires_in"])
+        return dict(self.credentials)
+
+    def _upload(self, request: PublishRequest) -> list[dict[str, str]]:
+        images = []
+        for item in request.media:
+            data = read_media(item, self.max_image_bytes)
+            # POST /rest/images?action=initializeUpload {initializeUploadRequest: {owner}}
+            # -> {value: {uploadUrl, image: "urn:li:image:..."}}; then PUT the bytes.
+            init = json_of(
+                self._send(
+                    "POST",
+                    f"{API}/rest/images?action=initializeUpload",
+                    write=False,
+                    json={"initializeUploadRequest": {"owner": self.author}},
+                ),
+                write=False,
+            )["value"]
+            self._send(
+                "PUT",
+                init["uploadUrl"],
+                write=False,
+                content=data,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            images.append({"id": init["image"], "altText": item.alt_text})
+        return images
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        body: dict[str, Any] = {
+            "author": self.author,
+            "commentary": escape_little(request.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if request.media:
+            images = self._upload(request)
+            if len(images) == 1:
+                body["content"] = {"media": images[0]}
+            else:
+                body["content"] = {"multiImage": {"images": images}}
+        elif request.link:
+            body["content"] = {"article": {"source": request.link, "title": request.link}}
+        # POST /rest/posts -> 201, the post URN in the x-restli-id header (docs: posts-api)
+        response = self._send("POST", f"{API}/rest/posts", write=True, json=body)
+        urn = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")
+        if not urn:
+            from sociable.publish.connectors.base import OutcomeUnknown
+
+            raise OutcomeUnknown("LinkedIn answered 201 without the post id (x-restli-id)")
+        extra: dict[str, Any] = {}
+        if request.first_comment:
+            # POST /rest/socialActions/{urn}/comments {actor, object, message: {text}}
+            comment = {
+                "actor": self.author,
+                "object": urn,
+                "message": {"text": escape_little(request.first_comment)},
+            }
+            url = f"{API}/rest/socialActions/{quote(urn, safe='')}/comments"
+            if follow_up(
+                extra, "first comment", partial(self._send, "POST", url, write=True, json=comment)
+            ):
+                extra["first_comment"] = True
+        return PublishResult(
+            remote_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/", extra=extra
+        )
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        wanted = content_fingerprint(request.text)
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) == wanted:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        # GET /rest/posts?q=author&author={urn}&count=N&sortBy=LAST_MODIFIED -> {elements}
+        response = self._send(
+            "GET",
+            f"{API}/rest/posts",
+            write=False,
+            params={
+                "q": "author",
+                "author": self.author,
+                "count": min(limit, 100),
+                "sortBy": "LAST_MODIFIED",
+            },
+            headers={"X-RestLi-Method": "FINDER"},
+        )
+        posts = []
+        for row in json_of(response, write=False).get("elements", []):
+            created = row.get("createdAt")
+            posts.append(
+                RemotePost(
+                    remote_id=str(row["id"]),
+                    text=unescape_little(str(row.get("commentary", ""))),
+                    created_at=datetime.fromtimestamp(created / 1000, UTC) if created else None,
+                    url=f"https://www.linkedin.com/feed/update/{row['id']}/",
+                )
+            )
+        return posts
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(
+            body.get("message") or body.get("error_description") or body.get("error") or body
+        )[:300]
+    return str(body)[:300]
+
+
+def _raise_for(response: httpx.Response, *, write: bool) -> None:
+    """LinkedIn errors are ``{status, serviceErrorCode, code, message}``."""
+    status = response.status_code
+    if status < 400:
+        return
+    detail = _detail(response)
+    if status == 429:
+        raise rate_limited(response, f"LinkedIn throttled the request: {detail}")
+    if status == 401:
+        raise AuthExpired(f"LinkedIn token expired or revoked: {detail}")
+    if status == 422 and "duplicate" in detail.lower():
+        raise Rejected(f"LinkedIn refused a duplicate post: {detail}")
+    if 400 <= status < 500:
+        raise Rejected(f"LinkedIn refused it (HTTP {status}): {detail}")
+    check_status(response, write=write)
