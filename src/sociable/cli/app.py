@@ -11,6 +11,7 @@ import typer
 
 import sociable.cli.calendar_cmd as calendar_cmd
 import sociable.cli.import_cmd as import_cmd
+import sociable.cli.lint_cmd as lint_cmd
 import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
 from sociable import __version__
@@ -74,6 +75,7 @@ def root(
 
 app.command()(init_cmd.init)
 app.command()(rules_cmd.rules)
+app.command()(lint_cmd.lint)
 app.command()(tour_cmd.tour)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
@@ -92,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="sociable", standalone_mode=False)
+        # Without standalone mode click returns (not raises) a command's typer.Exit code.
+        code = app(args=args, prog_name="sociable", standalone_mode=False)
     except UserError as exc:
         if debug:
             raise
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
