@@ -9,6 +9,7 @@ from sociable.audit.cards import build_cards, resolved
 from sociable.audit.context import FetchInfo
 from sociable.audit.extract import extract
 from sociable.audit.findings import Finding, PageReport
+from sociable.audit.meta import PageMeta
 from sociable.audit.rules import CHECKS, NOT_CHECKED, PageContext
 from sociable.audit.score import category_scores, page_score
 from sociable.clock import system_clock
@@ -33,14 +34,17 @@ def audit_page(
     rule_filter: RuleFilter | None = None,
     networks: Sequence[str] = (),
     now: datetime | None = None,
+    meta: PageMeta | None = None,
 ) -> PageReport:
     """The report for one page. ``fetch`` carries what only a fetch can tell (may be None).
 
     A page that failed to fetch (or is not HTML) is still reported: only the social-crawler
-    checks run on it, and ``error`` says why.
+    checks run on it, and ``error`` says why. Pass ``meta`` when the caller already
+    extracted the page (the crawler does, to find links), so it is not parsed twice.
     """
     page_url = (fetch.final_url or fetch.url) if fetch else url
-    meta = extract(html, page_url, fetch.headers if fetch else None)
+    if meta is None:
+        meta = extract(html, page_url, fetch.headers if fetch else None)
     cards = build_cards(meta, fetch)
     ctx = PageContext(
         meta=meta,
