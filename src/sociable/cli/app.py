@@ -10,14 +10,10 @@ import click
 import typer
 
 import sociable.cli.calendar_cmd as calendar_cmd
-import sociable.cli.hashtags_cmd as hashtags_cmd
 import sociable.cli.import_cmd as import_cmd
 import sociable.cli.lint_cmd as lint_cmd
 import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
-import sociable.cli.status_cmd as status_cmd
-import sociable.cli.worker_cmd as worker_cmd
-import sociable.cli.serve_cmd as serve_cmd
 from sociable import __version__
 from sociable.cli import (
     db_cmd,
@@ -82,16 +78,12 @@ app.command()(init_cmd.init)
 app.command()(rules_cmd.rules)
 app.command()(lint_cmd.lint)
 app.command()(tour_cmd.tour)
-app.command()(hashtags_cmd.hashtags)
-app.command()(serve_cmd.serve)
 app.command()(preview_cmd.preview)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(post_cmd.app, name="post")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(queue_cmd.app, name="queue")
-app.command()(worker_cmd.worker)
-app.command()(status_cmd.status)
 app.command("import")(import_cmd.import_csv)
 app.command("export")(import_cmd.export_csv)
 app.add_typer(link_cmd.app, name="link")
