@@ -10,6 +10,7 @@ import click
 import typer
 
 import sociable.cli.calendar_cmd as calendar_cmd
+import sociable.cli.hashtags_cmd as hashtags_cmd
 import sociable.cli.import_cmd as import_cmd
 import sociable.cli.lint_cmd as lint_cmd
 import sociable.cli.post_cmd as post_cmd
@@ -78,6 +79,7 @@ app.command()(init_cmd.init)
 app.command()(rules_cmd.rules)
 app.command()(lint_cmd.lint)
 app.command()(tour_cmd.tour)
+app.command()(hashtags_cmd.hashtags)
 app.command()(preview_cmd.preview)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
