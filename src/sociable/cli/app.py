@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import typer
 
+import sociable.cli.adapt_cmd as adapt_cmd
 import sociable.cli.calendar_cmd as calendar_cmd
 import sociable.cli.hashtags_cmd as hashtags_cmd
 import sociable.cli.import_cmd as import_cmd
@@ -78,6 +79,7 @@ def root(
 app.command()(init_cmd.init)
 app.command()(rules_cmd.rules)
 app.command()(lint_cmd.lint)
+app.command()(adapt_cmd.adapt)
 app.command()(tour_cmd.tour)
 app.command()(hashtags_cmd.hashtags)
 app.command()(preview_cmd.preview)
