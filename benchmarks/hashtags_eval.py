@@ -146,9 +146,10 @@ def main() -> None:
         ("ours, tuned, performance 0", ours(train, tuned)),
         ("ours, tuned, performance 0.5", ours(train, replace(tuned, performance=0.5))),
     ]
-    print(f"\n{'method':<36} P@{k}")
+    print(f"\n{'method':<36} P@{k}   hits of {k * len(test)}")
     for name, suggester in rows:
-        print(f"{name:<36} {precision_at(k, suggester, test):.3f}")
+        p = precision_at(k, suggester, test)
+        print(f"{name:<36} {p:.3f}  {round(p * k * len(test))}")
 
 
 if __name__ == "__main__":
