@@ -19,6 +19,7 @@ import sociable.cli.queue_cmd as queue_cmd
 from sociable import __version__
 from sociable.cli import (
     db_cmd,
+    fix_cmd,
     init_cmd,
     link_cmd,
     preview_cmd,
@@ -83,6 +84,8 @@ app.command()(adapt_cmd.adapt)
 app.command()(tour_cmd.tour)
 app.command()(hashtags_cmd.hashtags)
 app.command()(preview_cmd.preview)
+app.command()(fix_cmd.fix)
+app.command()(fix_cmd.feed)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(post_cmd.app, name="post")
