@@ -14,6 +14,7 @@ import sociable.cli.calendar_cmd as calendar_cmd
 import sociable.cli.hashtags_cmd as hashtags_cmd
 import sociable.cli.import_cmd as import_cmd
 import sociable.cli.lint_cmd as lint_cmd
+import sociable.cli.media_cmd as media_cmd
 import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
 from sociable import __version__
@@ -83,6 +84,7 @@ app.command()(lint_cmd.lint)
 app.command()(adapt_cmd.adapt)
 app.command()(tour_cmd.tour)
 app.command()(hashtags_cmd.hashtags)
+app.add_typer(media_cmd.app, name="media")
 app.command()(preview_cmd.preview)
 app.command()(fix_cmd.fix)
 app.command()(fix_cmd.feed)
