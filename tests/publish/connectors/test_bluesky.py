@@ -59,8 +59,9 @@ class FakeRepo:
         assert body["repo"] == DID and body["collection"] == "app.bsky.feed.post"
         rkey = body["rkey"]
         if rkey in self.records:
+            # what the reference PDS answers for a taken rkey (seen on @atproto/dev-env)
             return httpx.Response(
-                400, json={"error": "InvalidRequest", "message": f"Record already exists: {rkey}"}
+                500, json={"error": "InternalServerError", "message": "Internal Server Error"}
             )
         self.records[rkey] = body["record"]
         return httpx.Response(
@@ -153,6 +154,9 @@ def test_timeout_on_create_is_unknown(respx_mock: respx.MockRouter, http: httpx.
     respx_mock.post(f"{X}/com.atproto.repo.createRecord").mock(
         side_effect=httpx.ReadTimeout("slow")
     )
+    respx_mock.get(f"{X}/com.atproto.repo.getRecord").respond(
+        400, json={"error": "RecordNotFound", "message": "Could not locate record"}
+    )
     with pytest.raises(OutcomeUnknown):
         conn(http).publish(PublishRequest(4, "x", idempotency_key="k"))
 
@@ -168,6 +172,9 @@ def test_connect_error_is_transient(respx_mock: respx.MockRouter, http: httpx.Cl
 def test_5xx_after_sending_is_unknown(respx_mock: respx.MockRouter, http: httpx.Client) -> None:
     respx_mock.post(f"{X}/com.atproto.server.createSession").respond(json=session())
     respx_mock.post(f"{X}/com.atproto.repo.createRecord").respond(502, text="bad gateway")
+    respx_mock.get(f"{X}/com.atproto.repo.getRecord").respond(
+        400, json={"error": "RecordNotFound", "message": "Could not locate record"}
+    )
     with pytest.raises(OutcomeUnknown):
         conn(http).publish(PublishRequest(6, "x", idempotency_key="k"))
 

@@ -21,6 +21,8 @@ from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
+    ConnectorError,
+    OutcomeUnknown,
     PublishRequest,
     PublishResult,
     RateLimited,
@@ -236,7 +238,8 @@ class BlueskyConnector(Connector):
         if self.settings.get("langs"):
             record["langs"] = list(self.settings["langs"])[:3]
         # com.atproto.repo.createRecord {repo, collection, rkey, record} -> {uri, cid}.
-        # Our own rkey: a repeat of the same write fails instead of making a second post.
+        # Our own rkey: a repeat of the same write fails instead of making a second post (the
+        # reference PDS answers a taken rkey with HTTP 500), so on a failure we look for it.
         try:
             return dict(
                 self._xrpc(
@@ -246,9 +249,12 @@ class BlueskyConnector(Connector):
                     json={"repo": self._did(), "collection": POST, "rkey": rkey, "record": record},
                 )
             )
-        except Rejected as exc:
-            existing = self._get(rkey)
-            if existing is not None:  # our earlier attempt made it: take that one
+        except (Rejected, OutcomeUnknown) as exc:
+            try:
+                existing = self._get(rkey)
+            except ConnectorError:
+                existing = None
+            if existing is not None:  # an earlier attempt made it: that one is ours
                 return existing
             raise exc
 
