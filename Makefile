@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo
+# A real atproto PDS from npm for the Bluesky connector tests
+PDS := tests/publish/connectors/pds
 
 .PHONY: run test install lint format clean
 
@@ -15,6 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(PDS)/node_modules/.installed: $(PDS)/package-lock.json
+	npm ci --prefix $(PDS) --no-audit --no-fund
+	touch $@
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -22,7 +28,7 @@ run: $(STAMP)
 		--site-url https://demo.example --networks x,bluesky,mastodon,linkedin
 	$(BIN)/sociable --config $(DEMO)/sociable.toml tour
 
-test: $(STAMP)
+test: $(STAMP) $(PDS)/node_modules/.installed
 	scripts/ensure-postgres
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
