@@ -196,7 +196,12 @@ class SiteAuditor:
         if oembed and opts.check_oembed:
             info.oembed = results[-1]
         report = audit_page(
-            page.body, page.url, info, rule_filter=opts.rule_filter, networks=opts.networks
+            page.body,
+            page.url,
+            info,
+            rule_filter=opts.rule_filter,
+            networks=opts.networks,
+            meta=meta,
         )
         return report, meta.links_internal
 
@@ -216,9 +221,11 @@ async def audit_site(
         client = async_client(
             options.crawl.policy(),
             headers={"Accept-Encoding": ACCEPT_ENCODING},
+            # One host: as many connections as workers (httpcore's pool scans them all on
+            # every request, so spare connections cost CPU), plus a few for images and feeds.
             limits=httpx.Limits(
-                max_connections=options.crawl.concurrency * 2,
-                max_keepalive_connections=options.crawl.concurrency * 2,
+                max_connections=options.crawl.concurrency + 4,
+                max_keepalive_connections=options.crawl.concurrency + 4,
             ),
         )
     auditor = SiteAuditor(client, options)
@@ -236,6 +243,16 @@ async def audit_site(
 
 
 _DONE = object()
+
+
+def _new_loop_runner() -> Callable[[Any], Any]:
+    """``asyncio.run``, on uvloop when it is installed (a faster loop for many sockets)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    run: Callable[[Any], Any] = uvloop.run
+    return run
 
 
 def iter_site(
@@ -262,7 +279,7 @@ def iter_site(
 
     def run() -> None:
         try:
-            asyncio.run(pump())
+            _new_loop_runner()(pump())
         except BaseException as exc:  # handed to the consumer, re-raised there
             out.put(exc)
             return
