@@ -1,0 +1,164 @@
+"""Facebook Page posts: text and links, photos (one or several), a first comment.
+
+Credentials: ``{"token": PAGE_ACCESS_TOKEN}``; settings: ``{"page_id", "version": "v23.0"}``.
+Docs (developers.facebook.com/docs/pages-api/posts, /graph-api/reference/page/photos,
+/graph-api/reference/object/comments). Page tokens from a long-lived user token do not
+expire, so there is no refresh; code 190 means reconnect. No idempotency: reconciliation reads
+the Page's recent posts.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import partial
+from typing import Any, ClassVar
+
+from sociable.publish.connectors.base import (
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    Rejected,
+    RemotePost,
+    content_fingerprint,
+)
+from sociable.publish.connectors.graph import raise_for
+from sociable.publish.connectors.http import check_media, follow_up, json_of, read_media, send
+
+GRAPH = "https://graph.facebook.com"
+DEFAULT_VERSION = "v23.0"
+
+
+class FacebookConnector(Connector):
+    network = "facebook"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=10,
+        media_kinds=frozenset({"image", "gif"}),
+        first_comment=True,
+        delete=True,
+    )
+    max_image_bytes = 10 * 1024 * 1024
+
+    @property
+    def page_id(self) -> str:
+        page = str(self.settings.get("page_id") or "")
+        if not page:
+            raise Rejected("Facebook account needs settings.page_id")
+        return page
+
+    def _url(self, path: str) -> str:
+        return f"{GRAPH}/{self.settings.get('version') or DEFAULT_VERSION}/{path}"
+
+    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+        params = dict(kwargs.pop("params", {}))
+        params["access_token"] = self.credentials.get("token", "")
+        response = send(self.http, method, self._url(path), write=write, params=params, **kwargs)
+        raise_for(response, write=write, network="Facebook")
+        return json_of(response, write=write)
+
+    def check(self) -> str:
+        # GET /{page-id}?fields=id,name,username
+        page = self._call("GET", self.page_id, write=False, params={"fields": "id,name,username"})
+        return str(page.get("username") or page.get("name") or page["id"])
+
+    def _photo(self, data: bytes, name: str, mime: str, **fields: str) -> dict[str, Any]:
+        # POST /{page-id}/photos (multipart: source, message, published, alt_text_custom)
+        return dict(
+            self._call(
+                "POST",
+                f"{self.page_id}/photos",
+                write=fields.get("published") != "false",
+                files={"source": (name, data, mime)},
+                data=fields,
+            )
+        )
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        if len(request.media) == 1:
+            item = request.media[0]
+            data = read_media(item, self.max_image_bytes)
+            fields = {"message": _with_link(request)}  # a photo post has no link field
+            if item.alt_text:
+                fields["alt_text_custom"] = item.alt_text
+            made = self._photo(data, item.path.name, item.mime_type, **fields)
+            post_id = str(made.get("post_id") or made["id"])
+        else:
+            body: dict[str, Any] = {"message": request.text}
+            if request.link:
+                body["link"] = request.link
+            for index, item in enumerate(request.media):
+                data = read_media(item, self.max_image_bytes)
+                # unpublished photos, attached to one feed post (pages-api/posts#photos)
+                photo = self._photo(
+                    data,
+                    item.path.name,
+                    item.mime_type,
+                    published="false",
+                    **({"alt_text_custom": item.alt_text} if item.alt_text else {}),
+                )
+                body[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo["id"]})
+            # POST /{page-id}/feed {message, link, attached_media} -> {id: "PAGEID_POSTID"}
+            made = self._call("POST", f"{self.page_id}/feed", write=True, data=body)
+            post_id = str(made["id"])
+        extra: dict[str, Any] = {}
+        if request.first_comment:
+            # POST /{post-id}/comments {message} -> {id}
+            comment = follow_up(
+                extra,
+                "first comment",
+                partial(
+                    self._call,
+                    "POST",
+                    f"{post_id}/comments",
+                    write=True,
+                    data={"message": request.first_comment},
+                ),
+            )
+            if comment is not None:
+                extra["first_comment_id"] = str(comment["id"])
+        return PublishResult(
+            remote_id=post_id, url=f"https://www.facebook.com/{post_id}", extra=extra
+        )
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        wanted = {content_fingerprint(request.text), content_fingerprint(_with_link(request))}
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) in wanted:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        # GET /{page-id}/posts?fields=id,message,created_time,permalink_url
+        body = self._call(
+            "GET",
+            f"{self.page_id}/posts",
+            write=False,
+            params={"fields": "id,message,created_time,permalink_url", "limit": min(limit, 100)},
+        )
+        return [
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("message", "")),
+                created_at=_time(row.get("created_time")),
+                url=row.get("permalink_url"),
+            )
+            for row in body.get("data", [])
+        ]
+
+
+def _with_link(request: PublishRequest) -> str:
+    if request.link and request.link not in request.text:
+        return f"{request.text}\n\n{request.link}"
+    return request.text
+
+
+def _time(value: Any) -> datetime | None:
+    """Graph times look like 2026-11-21T10:00:00+0000."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None

@@ -1,0 +1,66 @@
+"""Meta's Graph API error shape, shared by Facebook Pages, Instagram and Threads.
+
+Errors are ``{"error": {message, type, code, error_subcode, fbtrace_id}}`` with codes that
+say more than the HTTP status (docs: developers.facebook.com/docs/graph-api/guides/error-handling):
+190 token expired or invalid, 102 session, 4/17/32/613/80001-80014 throttled, 368 blocked for
+policy, 506 duplicate post, 1/2 unknown or temporary.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from sociable.publish.connectors.base import AuthExpired, OutcomeUnknown, Rejected, Transient
+from sociable.publish.connectors.http import check_status, rate_limited
+
+THROTTLED = {4, 17, 32, 613, *range(80001, 80015)}
+AUTH = {102, 190, 463, 467}
+
+
+def usage_wait(response: httpx.Response) -> float | None:
+    """Minutes until access is regained, from ``X-Business-Use-Case-Usage`` or Retry-After."""
+    header = response.headers.get("x-business-use-case-usage")
+    if header:
+        try:
+            usage = json.loads(header)
+            waits = [
+                float(entry.get("estimated_time_to_regain_access", 0)) * 60
+                for entries in usage.values()
+                for entry in entries
+            ]
+            if waits and max(waits) > 0:
+                return max(waits)
+        except (ValueError, AttributeError, TypeError):
+            pass
+    return None
+
+
+def raise_for(response: httpx.Response, *, write: bool, network: str) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        error: dict[str, Any] = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    code = int(error.get("code") or 0)
+    message = str(error.get("error_user_msg") or error.get("message") or response.text[:200])
+    what = f"{network}: {message} (code {code or response.status_code})"
+    if code in AUTH or response.status_code == 401:
+        raise AuthExpired(f"{what}: reconnect or refresh the token")
+    if code in THROTTLED or response.status_code == 429:
+        limited = rate_limited(response, f"{what}: throttled")
+        if limited.retry_after is None:
+            limited.retry_after = usage_wait(response)
+        raise limited
+    if code == 506:
+        raise Rejected(f"{what}: duplicate post")
+    if code == 2 or error.get("is_transient"):
+        if write:
+            raise OutcomeUnknown(what)
+        raise Transient(what)
+    if 400 <= response.status_code < 500:
+        raise Rejected(what)
+    check_status(response, write=write)

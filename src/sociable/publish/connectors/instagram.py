@@ -1,0 +1,212 @@
+"""Instagram (professional accounts): container, status polling, publish; carousels; a comment.
+
+Credentials: ``{"token"}``; settings: ``{"ig_user_id", "media_base_url", "host", "version"}``.
+Instagram fetches media from a public URL, so files must be served under ``media_base_url``
+(``sociable serve`` or any web server). ``host`` is graph.facebook.com (Facebook login, the
+default) or graph.instagram.com (Instagram login, whose long-lived token can be refreshed).
+Docs (developers.facebook.com/docs/instagram-platform/content-publishing, .../reference/
+ig-user/media, .../ig-user/media_publish, .../ig-container, .../ig-media/comments,
+.../instagram-api-with-instagram-login/business-login#refresh).
+Creating a container publishes nothing, so it is safe to repeat; only ``media_publish``
+is the point of no return.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable.publish.connectors.base import (
+    Capabilities,
+    Connector,
+    ConnectorError,
+    PublishRequest,
+    PublishResult,
+    Rejected,
+    RemotePost,
+)
+from sociable.publish.connectors.graph import raise_for
+from sociable.publish.connectors.http import (
+    check_media,
+    follow_up,
+    json_of,
+    media_kind,
+    poll,
+    public_media_url,
+    send,
+)
+
+DEFAULT_HOST = "https://graph.facebook.com"
+DEFAULT_VERSION = "v23.0"
+
+
+class InstagramConnector(Connector):
+    network = "instagram"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text=False,  # a caption needs an image or a video
+        max_media=10,
+        media_kinds=frozenset({"image", "video"}),
+        first_comment=True,
+        token_refresh=True,
+    )
+    poll_interval = 3.0
+    poll_attempts = 40
+
+    def __init__(self, credentials: dict[str, Any], settings: dict[str, Any], http: httpx.Client):
+        super().__init__(credentials, settings, http)
+        self.host = str(settings.get("host") or DEFAULT_HOST).rstrip("/")
+        self.sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def user_id(self) -> str:
+        user = str(self.settings.get("ig_user_id") or "")
+        if not user:
+            raise Rejected("Instagram account needs settings.ig_user_id")
+        return user
+
+    def _url(self, path: str) -> str:
+        return f"{self.host}/{self.settings.get('version') or DEFAULT_VERSION}/{path}"
+
+    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+        params = dict(kwargs.pop("params", {}))
+        params["access_token"] = self.credentials.get("token", "")
+        response = send(self.http, method, self._url(path), write=write, params=params, **kwargs)
+        raise_for(response, write=write, network="Instagram")
+        return json_of(response, write=write)
+
+    def check(self) -> str:
+        # GET /{ig-user-id}?fields=id,username
+        user = self._call("GET", self.user_id, write=False, params={"fields": "id,username"})
+        return "@" + str(user.get("username") or user["id"])
+
+    def refresh(self) -> dict[str, Any] | None:
+        """Instagram-login tokens: GET graph.instagram.com/refresh_access_token (60 days)."""
+        if "graph.instagram.com" not in self.host:
+            return None  # Facebook-login tokens come from the Page: reconnect instead
+        response = send(
+            self.http,
+            "GET",
+            f"{self.host}/refresh_access_token",
+            write=False,
+            params={"grant_type": "ig_refresh_token", "access_token": self.credentials["token"]},
+        )
+        raise_for(response, write=False, network="Instagram")
+        body = json_of(response, write=False)
+        self.credentials["token"] = body["access_token"]
+        if body.get("expires_in"):
+            self.credentials["expires_in"] = int(body["expires_in"])
+        return dict(self.credentials)
+
+    def _container(self, fields: dict[str, Any]) -> str:
+        # POST /{ig-user-id}/media {image_url | video_url+media_type, caption, alt_text,
+        # is_carousel_item | media_type=CAROUSEL+children} -> {id}
+        made = self._call("POST", f"{self.user_id}/media", write=False, data=fields)
+        return str(made["id"])
+
+    def _wait(self, container: str) -> None:
+        # GET /{container-id}?fields=status_code: EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED
+        def status() -> str:
+            body = self._call("GET", container, write=False, params={"fields": "status_code"})
+            return str(body.get("status_code", ""))
+
+        poll(
+            status,
+            done={"FINISHED", "PUBLISHED"},
+            failed={"ERROR", "EXPIRED"},
+            attempts=self.poll_attempts,
+            interval=self.poll_interval,
+            sleep=self.sleep,
+            what=f"Instagram container {container}",
+        )
+
+    def _item_fields(self, request: PublishRequest, index: int) -> dict[str, Any]:
+        item = request.media[index]
+        url = public_media_url(item, self.settings.get("media_base_url"), "Instagram")
+        if media_kind(item) == "video":
+            return {"video_url": url, "media_type": "REELS"}
+        fields: dict[str, Any] = {"image_url": url}
+        if item.alt_text:
+            fields["alt_text"] = item.alt_text
+        return fields
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        if not request.media:
+            raise Rejected("Instagram posts need an image or a video")
+        caption = request.text
+        if len(request.media) == 1:
+            container = self._container({**self._item_fields(request, 0), "caption": caption})
+        else:
+            children = []
+            for index in range(len(request.media)):
+                child = self._container(
+                    {**self._item_fields(request, index), "is_carousel_item": "true"}
+                )
+                children.append(child)
+            for child in children:
+                self._wait(child)
+            container = self._container(
+                {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
+            )
+        self._wait(container)
+        # POST /{ig-user-id}/media_publish {creation_id} -> {id}: the post goes live here
+        made = self._call(
+            "POST", f"{self.user_id}/media_publish", write=True, data={"creation_id": container}
+        )
+        media_id = str(made["id"])
+        extra: dict[str, Any] = {"container_id": container}
+        if request.first_comment:
+            # POST /{ig-media-id}/comments {message}
+            comment = follow_up(
+                extra,
+                "first comment",
+                partial(
+                    self._call,
+                    "POST",
+                    f"{media_id}/comments",
+                    write=True,
+                    data={"message": request.first_comment},
+                ),
+            )
+            if comment is not None:
+                extra["first_comment_id"] = str(comment["id"])
+        permalink = None
+        try:
+            permalink = self._call(
+                "GET", media_id, write=False, params={"fields": "permalink"}
+            ).get("permalink")
+        except ConnectorError:  # the link is a nicety; the post is live
+            permalink = None
+        return PublishResult(remote_id=media_id, url=permalink, extra=extra)
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        # GET /{ig-user-id}/media?fields=id,caption,timestamp,permalink
+        body = self._call(
+            "GET",
+            f"{self.user_id}/media",
+            write=False,
+            params={"fields": "id,caption,timestamp,permalink", "limit": min(limit, 100)},
+        )
+        return [
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("caption", "")),
+                created_at=_time(row.get("timestamp")),
+                url=row.get("permalink"),
+            )
+            for row in body.get("data", [])
+        ]
+
+
+def _time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None

@@ -1,0 +1,202 @@
+"""Threads: text, image and carousel posts via container then publish; replies as threads.
+
+Credentials: ``{"token"}``; settings: ``{"user_id", "media_base_url"}``.
+Docs (developers.facebook.com/docs/threads/posts, /threads/reply-management,
+/threads/get-started/long-lived-tokens#refresh, /threads/troubleshooting#publishing-status).
+Like Instagram, media is fetched from a public URL; only ``threads_publish`` goes live.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable.publish.connectors.base import (
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    RemotePost,
+)
+from sociable.publish.connectors.graph import raise_for
+from sociable.publish.connectors.http import (
+    check_media,
+    follow_up,
+    json_of,
+    media_kind,
+    poll,
+    public_media_url,
+    send,
+)
+
+API = "https://graph.threads.net"
+VERSION = "v1.0"
+
+
+class ThreadsConnector(Connector):
+    network = "threads"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=20,
+        media_kinds=frozenset({"image", "video"}),
+        threads=True,
+        first_comment=True,  # a reply to our own post
+        token_refresh=True,
+    )
+    poll_interval = 2.0
+    poll_attempts = 30
+
+    def __init__(self, credentials: dict[str, Any], settings: dict[str, Any], http: httpx.Client):
+        super().__init__(credentials, settings, http)
+        self.sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def user_id(self) -> str:
+        return str(self.settings.get("user_id") or "me")
+
+    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+        params = dict(kwargs.pop("params", {}))
+        params["access_token"] = self.credentials.get("token", "")
+        url = f"{API}/{VERSION}/{path}"
+        response = send(self.http, method, url, write=write, params=params, **kwargs)
+        raise_for(response, write=write, network="Threads")
+        return json_of(response, write=write)
+
+    def check(self) -> str:
+        # GET /me?fields=id,username
+        me = self._call("GET", "me", write=False, params={"fields": "id,username"})
+        self.settings["user_id"] = str(me["id"])
+        return "@" + str(me["username"])
+
+    def refresh(self) -> dict[str, Any] | None:
+        """GET /refresh_access_token?grant_type=th_refresh_token (long-lived, 60 days)."""
+        response = send(
+            self.http,
+            "GET",
+            f"{API}/refresh_access_token",
+            write=False,
+            params={"grant_type": "th_refresh_token", "access_token": self.credentials["token"]},
+        )
+        raise_for(response, write=False, network="Threads")
+        body = json_of(response, write=False)
+        self.credentials["token"] = body["access_token"]
+        if body.get("expires_in"):
+            self.credentials["expires_in"] = int(body["expires_in"])
+        return dict(self.credentials)
+
+    def _container(self, fields: dict[str, Any]) -> str:
+        # POST /{user}/threads {media_type: TEXT|IMAGE|VIDEO|CAROUSEL, text, image_url,
+        # video_url, children, is_carousel_item, reply_to_id} -> {id}
+        return str(self._call("POST", f"{self.user_id}/threads", write=False, data=fields)["id"])
+
+    def _wait(self, container: str) -> None:
+        # GET /{container}?fields=status: IN_PROGRESS, FINISHED, PUBLISHED, ERROR, EXPIRED
+        def status() -> str:
+            body = self._call("GET", container, write=False, params={"fields": "status"})
+            return str(body.get("status", ""))
+
+        poll(
+            status,
+            done={"FINISHED", "PUBLISHED"},
+            failed={"ERROR", "EXPIRED"},
+            attempts=self.poll_attempts,
+            interval=self.poll_interval,
+            sleep=self.sleep,
+            what=f"Threads container {container}",
+        )
+
+    def _media_fields(self, request: PublishRequest, index: int) -> dict[str, Any]:
+        item = request.media[index]
+        url = public_media_url(item, self.settings.get("media_base_url"), "Threads")
+        if media_kind(item) == "video":
+            return {"media_type": "VIDEO", "video_url": url}
+        return {"media_type": "IMAGE", "image_url": url}
+
+    def _post(self, fields: dict[str, Any]) -> str:
+        container = self._container(fields)
+        self._wait(container)
+        # POST /{user}/threads_publish {creation_id} -> {id}: live from here
+        made = self._call(
+            "POST", f"{self.user_id}/threads_publish", write=True, data={"creation_id": container}
+        )
+        return str(made["id"])
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
+        text = request.text
+        if request.link and request.link not in text:
+            text = f"{text}\n\n{request.link}"
+        if not request.media:
+            fields: dict[str, Any] = {"media_type": "TEXT", "text": text}
+        elif len(request.media) == 1:
+            fields = {**self._media_fields(request, 0), "text": text}
+        else:
+            children = [
+                self._container({**self._media_fields(request, i), "is_carousel_item": "true"})
+                for i in range(len(request.media))
+            ]
+            for child in children:
+                self._wait(child)
+            fields = {"media_type": "CAROUSEL", "children": ",".join(children), "text": text}
+        first = self._post(fields)
+        parent = first
+        extra: dict[str, Any] = {"thread_ids": []}
+        for index, part in enumerate(request.thread, start=1):
+            made = follow_up(
+                extra,
+                f"thread part {index}",
+                partial(self._post, {"media_type": "TEXT", "text": part, "reply_to_id": parent}),
+            )
+            if made is None:
+                break
+            parent = made
+            extra["thread_ids"].append(made)
+        if request.first_comment:
+            fields = {"media_type": "TEXT", "text": request.first_comment, "reply_to_id": first}
+            comment = follow_up(extra, "first comment", partial(self._post, fields))
+            if comment is not None:
+                extra["first_comment_id"] = comment
+        return PublishResult(remote_id=first, extra=extra)
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        from sociable.publish.connectors.base import content_fingerprint
+
+        text = request.text
+        if request.link and request.link not in text:
+            text = f"{text}\n\n{request.link}"
+        wanted = {content_fingerprint(request.text), content_fingerprint(text)}
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) in wanted:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        # GET /{user}/threads?fields=id,text,timestamp,permalink
+        body = self._call(
+            "GET",
+            f"{self.user_id}/threads",
+            write=False,
+            params={"fields": "id,text,timestamp,permalink", "limit": min(limit, 100)},
+        )
+        return [
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("text", "")),
+                created_at=_time(row.get("timestamp")),
+                url=row.get("permalink"),
+            )
+            for row in body.get("data", [])
+        ]
+
+
+def _time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
