@@ -9,10 +9,11 @@ same transaction, so the log and the state cannot disagree.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -229,3 +230,69 @@ def cancel(
     return transition(
         session, publication, S.CANCELLED, worker=worker, clock=clock, lease_until=None
     )
+
+
+def transition_many(
+    session: Session,
+    rows: Sequence[tuple[int, str, str | None]],
+    to: PubState | str,
+    *,
+    worker: str | None = None,
+    clock: Clock = system_clock,
+    **fields: Any,
+) -> int:
+    """Move many publications at once: ``rows`` are ``(id, current state, error)``.
+
+    For rows the caller has locked (claim, lease recovery). Each row must still be in the
+    state given, or StaleTransition is raised and the caller's transaction must roll back.
+    Returns how many moved.
+    """
+    to = PubState(to)
+    if not rows:
+        return 0
+    unknown = set(fields) - _FIELDS
+    if unknown:
+        raise TypeError(f"transition_many() cannot set {sorted(unknown)}")
+    now = clock()
+    by_state: dict[str, list[int]] = {}
+    for pub_id, state, _error in rows:
+        if not allowed(state, to):
+            raise InvalidTransition(f"publication {pub_id}: cannot go from {state} to {to.value}")
+        by_state.setdefault(state, []).append(pub_id)
+    values: dict[str, Any] = {"state": to.value, "updated_at": now, **fields}
+    if worker is not None and "worker" not in fields:
+        values["worker"] = worker
+    errors = {pub_id: error for pub_id, _state, error in rows}
+    for state, ids in by_state.items():
+        result = session.execute(
+            update(Publication)
+            .where(Publication.id.in_(ids), Publication.state == state)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != len(ids):  # type: ignore[attr-defined]
+            raise StaleTransition(f"{len(ids) - result.rowcount} publications moved meanwhile")  # type: ignore[attr-defined]
+        if to in (S.FAILED, S.UNKNOWN, S.MISSED, S.FAILED_RETRYABLE) and "reason" not in fields:
+            for pub_id in ids:
+                if errors[pub_id]:
+                    session.execute(
+                        update(Publication)
+                        .where(Publication.id == pub_id)
+                        .values(reason=errors[pub_id])
+                        .execution_options(synchronize_session=False)
+                    )
+    session.execute(
+        insert(PublicationEvent),
+        [
+            {
+                "publication_id": pub_id,
+                "at": now,
+                "from_state": state,
+                "to_state": to.value,
+                "worker": worker,
+                "error": error,
+            }
+            for pub_id, state, error in rows
+        ],
+    )
+    return len(rows)

@@ -137,6 +137,8 @@ class Publication(Timestamped, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # How many times reconciliation asked the network about an ``unknown`` outcome.
+    checks: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(128))
     claim_token: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -140,6 +140,7 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sociable.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("checks", sa.Integer(), nullable=False),
         sa.Column("worker", sa.String(length=128), nullable=True),
         sa.Column("claim_token", sa.String(length=32), nullable=True),
         sa.Column("claimed_at", sociable.store.base.UTCDateTime(timezone=True), nullable=True),
