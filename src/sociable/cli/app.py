@@ -17,6 +17,8 @@ import sociable.cli.lint_cmd as lint_cmd
 import sociable.cli.media_cmd as media_cmd
 import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
+import sociable.cli.status_cmd as status_cmd
+import sociable.cli.worker_cmd as worker_cmd
 from sociable import __version__
 from sociable.cli import (
     db_cmd,
@@ -93,6 +95,8 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(post_cmd.app, name="post")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(queue_cmd.app, name="queue")
+app.command()(worker_cmd.worker)
+app.command()(status_cmd.status)
 app.command("import")(import_cmd.import_csv)
 app.command("export")(import_cmd.export_csv)
 app.add_typer(link_cmd.app, name="link")
