@@ -7,6 +7,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from sociable.content import media
@@ -380,3 +382,61 @@ def test_check_image_info_is_pure() -> None:
     info = ImageInfo("JPEG", 1080, 1080, 9_000_000, 1, 1, False)
     assert codes(check_image_info(info, media_limits("instagram"))) == ["POST303"]
     assert codes(check_image_info(info, media_limits("facebook"))) == []
+
+
+def test_gif_declaring_huge_screen_is_not_decoded(tmp_path: Path) -> None:
+    # A 60000 x 60000 GIF: screen descriptor, one image descriptor, a few bytes of LZW data.
+    screen = struct.pack("<HHBBB", 60000, 60000, 0, 0, 0)
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 60000, 60000, 0) + b"\x02\x02\x44\x01\x00"
+    path = tmp_path / "huge.gif"
+    path.write_bytes(b"GIF89a" + screen + frame + b"\x3b")
+    found = check_media(path, "x", alt="x")
+    assert codes(found) == ["POST308"]
+    assert "60000x60000" in found[0].message
+
+
+def test_bomb_size_unknown_to_both_readers_still_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = png_declaring(tmp_path / "bomb.png", 30_000, 30_000)
+    monkeypatch.setattr(media, "declared_size", lambda p: None)
+    found = check_media(path, "x", alt="x")
+    assert codes(found) == ["POST308"] and "over 100,000,000 pixels" in found[0].message
+
+
+def _valid_png() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+VALID_PNG = _valid_png()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=600),
+        st.lists(
+            st.tuples(st.integers(0, len(VALID_PNG) - 1), st.integers(0, 255)), max_size=8
+        ).map(lambda edits: _mutate(VALID_PNG, edits)),
+        st.integers(8, len(VALID_PNG)).map(lambda n: VALID_PNG[:n]),
+    )
+)
+def test_any_bytes_give_findings_never_an_exception(data: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.png"
+        path.write_bytes(data)
+        found = check_media(path, "mastodon", alt="fuzz")
+    assert all(f.code.startswith("POST3") for f in found)
+
+
+def _mutate(data: bytes, edits: list[tuple[int, int]]) -> bytes:
+    out = bytearray(data)
+    for index, value in edits:
+        out[index] = value
+    return bytes(out)

@@ -236,9 +236,13 @@ def declared_size(path: Path) -> tuple[int, int] | None:
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):
         return None
+    if width == -1 or height == -1:  # imagesize's "unknown format"
+        return None
+    # imagesize 2.0.1 reads a GIF's 16-bit sizes as signed: 60000 comes back as -5536.
+    width, height = (v + 65536 if -32768 <= v < 0 else v for v in (int(width), int(height)))
     if width <= 0 or height <= 0:
         return None
-    return int(width), int(height)
+    return width, height
 
 
 class MediaReadError(Exception):
@@ -462,12 +466,13 @@ def check_media(
     try:
         info = read_image(path)
     except DecompressionBomb as bomb:
+        size = f"{bomb.width}x{bomb.height}" if bomb.width else f"over {DECODE_PIXEL_CAP:,}"
         return [
             _finding(
                 "POST308",
                 limits,
-                f"{path.name}: declares {bomb.width}x{bomb.height} pixels, far more than any "
-                "network accepts (not decoded: a decompression bomb?)",
+                f"{path.name}: declares {size} pixels, far more than any network accepts "
+                "(not decoded: a decompression bomb?)",
             )
         ]
     except MediaReadError as exc:
