@@ -1,0 +1,228 @@
+"""Reddit: a self or link post to one subreddit, a first comment, OAuth2 token refresh.
+
+Credentials: ``{"token", "refresh_token", "client_id", "client_secret"}``; settings:
+``{"subreddit", "username", "flair_id"}``. The first line of the text is the title (Reddit
+needs one, at most 300 characters); the rest is the body. Docs: https://www.reddit.com/dev/api
+(/api/submit, /api/comment, /api/v1/me, /user/{name}/submitted) and
+https://github.com/reddit-archive/reddit/wiki/OAuth2 (refresh, User-Agent rules, rate limits).
+Reddit reports most failures as HTTP 200 with ``json.errors``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, ClassVar
+
+import httpx
+
+from sociable import __version__
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    Capabilities,
+    Connector,
+    PublishRequest,
+    PublishResult,
+    RateLimited,
+    Rejected,
+    RemotePost,
+    content_fingerprint,
+)
+from sociable.publish.connectors.http import (
+    check_status,
+    follow_up,
+    json_of,
+    rate_limited,
+    seconds_in,
+    send,
+)
+
+API = "https://oauth.reddit.com"
+TOKEN_URL = "https://www.reddit.com/api/v1/access_token"  # noqa: S105 - a URL
+MAX_TITLE = 300
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """First line -> title (cut at 300), the rest -> body."""
+    first, _, rest = text.strip().partition("\n")
+    title = first.strip()
+    if len(title) > MAX_TITLE:
+        return title[: MAX_TITLE - 1] + "…", text.strip()
+    return title, rest.strip()
+
+
+class RedditConnector(Connector):
+    network = "reddit"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_media=0,  # image posts need Reddit's undocumented media lease: not supported
+        first_comment=True,
+        delete=True,
+        token_refresh=True,
+    )
+
+    def _headers(self) -> dict[str, str]:
+        # Reddit asks for "<platform>:<app id>:<version> (by /u/<username>)"
+        who = self.settings.get("username") or "unknown"
+        return {
+            "Authorization": f"Bearer {self.credentials.get('token', '')}",
+            "User-Agent": f"server:sociable:{__version__} (by /u/{who})",
+        }
+
+    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+        response = send(
+            self.http, method, API + path, write=write, headers=self._headers(), **kwargs
+        )
+        _raise_for(response, write=write)
+        body = json_of(response, write=write)
+        errors = body.get("json", {}).get("errors") if isinstance(body, dict) else None
+        if errors:
+            _raise_errors(errors, response)
+        return body
+
+    @property
+    def subreddit(self) -> str:
+        sub = str(self.settings.get("subreddit") or "").removeprefix("r/").removeprefix("/r/")
+        if not sub:
+            raise Rejected("Reddit account needs settings.subreddit")
+        return sub
+
+    def check(self) -> str:
+        # GET /api/v1/me -> {name, ...}
+        me = self._call("GET", "/api/v1/me", write=False)
+        self.settings["username"] = me["name"]
+        return "u/" + str(me["name"])
+
+    def refresh(self) -> dict[str, Any] | None:
+        """POST /api/v1/access_token grant_type=refresh_token, HTTP Basic client auth."""
+        if not all(self.credentials.get(k) for k in ("refresh_token", "client_id")):
+            return None
+        response = send(
+            self.http,
+            "POST",
+            TOKEN_URL,
+            write=False,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": self.credentials["refresh_token"],
+            },
+            auth=(
+                str(self.credentials["client_id"]),
+                str(self.credentials.get("client_secret", "")),
+            ),
+            headers={"User-Agent": self._headers()["User-Agent"]},
+        )
+        _raise_for(response, write=False)
+        body = json_of(response, write=False)
+        if "access_token" not in body:
+            raise AuthExpired(f"Reddit refused the refresh token: {body.get('error', body)}")
+        self.credentials["token"] = body["access_token"]
+        if body.get("refresh_token"):
+            self.credentials["refresh_token"] = body["refresh_token"]
+        return dict(self.credentials)
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        if request.media:
+            raise Rejected("Reddit image posts are not supported; post a link to the image")
+        title, body = split_title(request.text)
+        if not title:
+            raise Rejected("Reddit needs a title: the first line of the text is empty")
+        form: dict[str, str] = {
+            "api_type": "json",
+            "sr": self.subreddit,
+            "title": title,
+        }
+        if self.settings.get("allow_resubmit"):  # else a link already in the sub is refused
+            form["resubmit"] = "true"
+        if request.link:
+            form.update(kind="link", url=request.link)
+            if body:
+                form["text"] = body  # link posts may carry body text since 2023
+        else:
+            form.update(kind="self", text=body)
+        if self.settings.get("flair_id"):
+            form["flair_id"] = str(self.settings["flair_id"])
+        # POST /api/submit -> {json: {errors: [], data: {url, id, name}}}
+        data = self._call("POST", "/api/submit", write=True, data=form)["json"].get("data") or {}
+        name = data.get("name")
+        if not name:
+            from sociable.publish.connectors.base import OutcomeUnknown
+
+            raise OutcomeUnknown("Reddit accepted the submission without returning its id")
+        extra: dict[str, Any] = {}
+        if request.first_comment:
+            # POST /api/comment {thing_id, text, api_type=json}
+            comment = follow_up(
+                extra,
+                "first comment",
+                partial(
+                    self._call,
+                    "POST",
+                    "/api/comment",
+                    write=True,
+                    data={"api_type": "json", "thing_id": name, "text": request.first_comment},
+                ),
+            )
+            if comment is not None:
+                things = comment["json"].get("data", {}).get("things", [])
+                if things:
+                    extra["first_comment_id"] = things[0].get("data", {}).get("name")
+        return PublishResult(remote_id=str(name), url=data.get("url"), extra=extra)
+
+    def reconcile(self, request: PublishRequest) -> PublishResult | None:
+        title, body = split_title(request.text)
+        wanted = content_fingerprint(f"{title}\n{body}")
+        for post in self.recent_posts(limit=40):
+            if content_fingerprint(post.text) == wanted:
+                return PublishResult(remote_id=post.remote_id, url=post.url)
+        return None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        user = self.settings.get("username")
+        if not user:
+            self.check()
+            user = self.settings["username"]
+        # GET /user/{username}/submitted?limit= -> Listing {data: {children: [{data: ...}]}}
+        listing = self._call(
+            "GET", f"/user/{user}/submitted", write=False, params={"limit": min(limit, 100)}
+        )
+        posts = []
+        for child in listing.get("data", {}).get("children", []):
+            row = child.get("data", {})
+            created = row.get("created_utc")
+            posts.append(
+                RemotePost(
+                    remote_id=str(row.get("name")),
+                    text=f"{row.get('title', '')}\n{row.get('selftext', '')}",
+                    created_at=datetime.fromtimestamp(created, UTC) if created else None,
+                    url="https://www.reddit.com" + str(row.get("permalink", "")),
+                )
+            )
+        return posts
+
+
+def _raise_errors(errors: list[Any], response: httpx.Response) -> None:
+    """``[["RATELIMIT", "Take a break for 5 minutes...", "ratelimit"], ...]``."""
+    first = errors[0] if isinstance(errors[0], list) else [str(errors[0])]
+    code = str(first[0])
+    message = " ".join(str(part) for part in first[1:2]) or code
+    if code == "RATELIMIT":
+        raise RateLimited(f"Reddit: {message}", seconds_in(message))
+    if code in ("USER_REQUIRED", "INVALID_TOKEN"):
+        raise AuthExpired(f"Reddit: {message}")
+    if code == "ALREADY_SUB":
+        raise Rejected(f"Reddit refused a duplicate link: {message}")
+    raise Rejected(f"Reddit refused it ({code}): {message}")
+
+
+def _raise_for(response: httpx.Response, *, write: bool) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    if status == 429:
+        # x-ratelimit-reset is seconds until the window resets (Reddit API rules)
+        raise rate_limited(response, "Reddit rate limit (HTTP 429)")
+    if status == 401:
+        raise AuthExpired(f"Reddit token rejected: {response.text[:200]}")
+    if 400 <= status < 500:
+        raise Rejected(f"Reddit refused it (HTTP {status}): {response.text[:200]}")
+    check_status(response, write=write)
