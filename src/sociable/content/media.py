@@ -466,12 +466,12 @@ def check_media(
     try:
         info = read_image(path)
     except DecompressionBomb as bomb:
-        size = f"{bomb.width}x{bomb.height}" if bomb.width else f"over {DECODE_PIXEL_CAP:,}"
+        dims = f"{bomb.width}x{bomb.height}" if bomb.width else f"over {DECODE_PIXEL_CAP:,}"
         return [
             _finding(
                 "POST308",
                 limits,
-                f"{path.name}: declares {size} pixels, far more than any network accepts "
+                f"{path.name}: declares {dims} pixels, far more than any network accepts "
                 "(not decoded: a decompression bomb?)",
             )
         ]
