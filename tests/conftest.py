@@ -35,6 +35,17 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest in tests: same code path, a fraction of the CPU."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from sociable import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     assert SHARED.is_dir(), f"../shared not found at {SHARED}"

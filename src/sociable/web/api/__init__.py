@@ -1,0 +1,13 @@
+"""The REST API, /api/v1: JSON in and out, OpenAPI at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sociable.web.api import accounts, me, tokens, users
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(me.router)
+router.include_router(accounts.router)
+router.include_router(tokens.router)
+router.include_router(users.router)

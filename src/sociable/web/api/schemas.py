@@ -1,0 +1,99 @@
+"""Pydantic shapes of the API. Secrets never appear in a response model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sociable.store.models import Role
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class MeOut(BaseModel):
+    user_id: int
+    email: str
+    workspace_id: int
+    role: Role
+
+
+class WorkspaceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    slug: str
+    name: str
+    timezone: str
+    site_url: str | None
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    network: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    handle: str = Field(min_length=1, max_length=320)
+    display_name: str = Field("", max_length=200)
+    credentials: dict[str, str] = Field(default_factory=dict, max_length=20)
+    settings: dict[str, str | int | bool] = Field(default_factory=dict, max_length=50)
+
+
+class AccountPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(None, max_length=200)
+    credentials: dict[str, str] | None = Field(None, max_length=20)
+    settings: dict[str, str | int | bool] | None = Field(None, max_length=50)
+    status: str | None = Field(None, pattern=r"^(active|paused)$")
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    network: str
+    handle: str
+    display_name: str
+    settings: dict[str, Any]
+    status: str
+    has_credentials: bool
+    created_at: datetime
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="Shown once; store it now.")
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    name: str
+    role: Role
+
+
+class InvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: Role = Role.EDITOR
+
+
+class InvitationOut(BaseModel):
+    id: int
+    email: str
+    role: Role
+    expires_at: datetime
+    accept_url: str = Field(description="Shown once: the link to send to the person.")

@@ -1,0 +1,70 @@
+"""One place that renders a page with what every page needs (nav, CSRF, workspaces)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sociable.store.models import Membership, Workspace
+from sociable.web.deps import Principal
+from sociable.web.security import new_csrf_token
+
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+
+# (path, label) of the main navigation; features add themselves here.
+NAV: list[tuple[str, str]] = [("/", "Home"), ("/settings", "Settings")]
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = new_csrf_token()
+        request.session["csrf"] = token
+    return token
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    who: Principal | None = None,
+    session: Session | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    workspaces: list[Workspace] = []
+    if who is not None and session is not None:
+        workspaces = list(
+            session.scalars(
+                select(Workspace)
+                .join(Membership, Membership.workspace_id == Workspace.id)
+                .where(Membership.user_id == who.user_id)
+                .order_by(Workspace.name)
+            )
+        )
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "who": who,
+            "csrf": csrf_token(request),
+            "nav": NAV,
+            "workspaces": workspaces,
+            "flash": request.session.pop("flash", None),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
