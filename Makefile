@@ -30,6 +30,7 @@ run: $(STAMP)
 
 test: $(STAMP) $(PDS)/node_modules/.installed
 	scripts/ensure-postgres
+	scripts/ensure-browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
