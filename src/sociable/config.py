@@ -59,6 +59,8 @@ class AuditSettings(Section):
     max_pages: int = 500
     concurrency: int = 8
     allow_private: bool = False
+    # Requests per second to the audited site (0: only the concurrency limit).
+    rate_limit: float = Field(default=10.0, ge=0)
 
 
 class PublishSettings(Section):

@@ -10,6 +10,7 @@ import click
 import typer
 
 import sociable.cli.adapt_cmd as adapt_cmd
+import sociable.cli.audit_cmd as audit_cmd
 import sociable.cli.calendar_cmd as calendar_cmd
 import sociable.cli.hashtags_cmd as hashtags_cmd
 import sociable.cli.import_cmd as import_cmd
@@ -83,6 +84,7 @@ def root(
 
 app.command()(init_cmd.init)
 app.command()(rules_cmd.rules)
+app.command()(audit_cmd.audit)
 app.command()(lint_cmd.lint)
 app.command()(adapt_cmd.adapt)
 app.command()(tour_cmd.tour)
