@@ -1,6 +1,10 @@
-"""``sociable serve``: the web app and REST API."""
+"""``sociable serve``: the web app, the REST API, short links and the publisher, in one process."""
 
 from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import urlsplit
 
 import typer
 
@@ -8,24 +12,55 @@ from sociable.cli.output import console
 from sociable.cli.state import get_state
 from sociable.store.secrets import load_key
 
+log = logging.getLogger(__name__)
+
 
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    worker: bool = typer.Option(
+        True, "--worker/--no-worker", help="Run the publisher inside this process."
+    ),
     secure_cookies: bool = typer.Option(
         False, help="Send session cookies only over HTTPS (set behind a TLS proxy)."
     ),
 ) -> None:
-    """Run the web app (pages and /api/v1) on HOST:PORT."""
+    """Run the web app (pages and /api/v1), the short-link redirects and the publisher."""
     import uvicorn
 
+    from sociable.cli.track_cmd import build_app
+    from sociable.publish.dispatcher import Dispatcher
+    from sociable.publish.worker import run_worker
     from sociable.web.app import create_app
+    from sociable.web.mount import PrefixDispatch
 
     state = get_state(ctx)
     settings = state.settings
     db = state.database()
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    app = create_app(db, load_key(secret, settings.key_path), secure_cookies=secure_cookies)
+    web = create_app(db, load_key(secret, settings.key_path), secure_cookies=secure_cookies)
+    tracker = build_app(ctx, flusher="thread")
+    tracker.start()
+    prefix = urlsplit(settings.track.base_url).path or "/l"
+
+    stop = threading.Event()
+    thread: threading.Thread | None = None
+    if worker:
+        dispatcher = Dispatcher(db, settings.publish, worker_id=None)
+        thread = threading.Thread(
+            target=run_worker, args=(dispatcher,), kwargs={"stop": stop}, name="publisher"
+        )
+        thread.start()
     console.print(f"Sociable on http://{host}:{port}  (API docs: /api/v1/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    console.print(
+        f"short links under {prefix}/ · publisher "
+        + ("running in this process" if worker else "off: run `sociable worker`")
+    )
+    try:
+        uvicorn.run(PrefixDispatch(web, tracker, prefix), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=30)
+        tracker.stop()
