@@ -440,3 +440,30 @@ def _mutate(data: bytes, edits: list[tuple[int, int]]) -> bytes:
     for index, value in edits:
         out[index] = value
     return bytes(out)
+
+
+def test_real_video_probe_or_skip_message(tmp_path: Path) -> None:
+    """With ffmpeg installed a real 1 s clip is probed; without it the skip is reported."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "clip.mp4"
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None or media.ffprobe_path() is None:
+        path.write_bytes(b"\0" * 100)
+        assert codes(check_media(path, "instagram")) == ["POST313"]
+        return
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30",
+         "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    info = media.probe_video(path, media.ffprobe_path() or "")
+    assert (info.width, info.height) == (320, 240) and info.fps == pytest.approx(30)
+    assert info.seconds == pytest.approx(1.0, abs=0.1) and info.video_codec == "h264"
+    assert check_media(path, "x") == []
+    found = check_media(path, "instagram")  # Reels need at least 3 s
+    assert codes(found) == ["POST312"] and "3s" in found[0].message
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"garbage" * 10)
+    assert codes(check_media(garbage, "x")) == ["POST301"]
