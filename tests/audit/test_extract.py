@@ -230,3 +230,35 @@ def test_fuzz_html_like_input_never_raises(parts: list[str], url: str) -> None:
     for enc in ("utf-8", "utf-16"):
         m = extract(html.encode(enc, "surrogatepass"), url or URL, {"content-type": "text/html"})
         assert not any(w.startswith("extraction failed") for w in m.warnings), m.warnings
+
+
+def test_invalid_jsonld_keeps_the_error_and_reads_leniently() -> None:
+    page = (
+        b'<script type="application/ld+json">\n<!-- a comment -->\n{"@type": "Article",\n'
+        b'"headline": "H", // note\n"x": "a // b",\n}</script>'
+        b'<script type="application/ld+json">{not json at all</script>'
+    )
+    m = extract(page, URL)
+    first, second = m.jsonld
+    assert first.error and first.repaired
+    assert first.data == {"@type": "Article", "headline": "H", "x": "a // b"}
+    assert second.error and not second.repaired and second.data is None
+
+
+def test_structured_properties_follow_their_root() -> None:
+    page = (
+        b"<meta property=og:image content=/a.png><meta property=og:image:width content=10>"
+        b"<meta property=og:image content=/b.png><meta property=og:image:alt content=B>"
+        b"<meta property=og:image:url content=/b.png>"
+        b"<meta property=og:video:url content=/v1><meta property=og:video:url content=/v2>"
+        b"<meta property=og:video:tag content=t1><meta property=og:video:tag content=t2>"
+    )
+    m = extract(page, URL)
+    assert m.structured("og:image") == [
+        {"url": "https://example.com/a.png", "width": "10"},
+        {"url": "https://example.com/b.png", "alt": "B"},
+    ]
+    assert m.structured("og:video") == [
+        {"url": "https://example.com/v1"},
+        {"url": "https://example.com/v2", "tags": ["t1", "t2"]},
+    ]

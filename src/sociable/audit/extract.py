@@ -56,6 +56,9 @@ URL_KEYS = frozenset(
         "msapplication-tileimage",
     }
 )
+STRUCTURED_PREFIXES = (
+    "og:", "twitter:", "article:", "product:", "music:", "video:", "book:", "profile:",
+)  # fmt: skip
 FEED_TYPES = {
     "application/rss+xml": "rss",
     "application/atom+xml": "atom",
@@ -226,14 +229,68 @@ def _node_text(node: LexborNode) -> str:
     return node.text(deep=True, separator="", strip=False) or ""
 
 
+def strip_comments(text: str) -> str:
+    """Drop //, /* */ and <!-- --> comments and trailing commas outside JSON strings
+    (what lenient readers such as extruct accept)."""
+    out: list[str] = []
+    i, n, in_str = 0, len(text), False
+    start = 0
+    while i < n:
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == '"':
+                in_str = False
+            i += 1
+            continue
+        if ch == '"':
+            in_str = True
+            i += 1
+            continue
+        if ch == ",":
+            j = i + 1
+            while j < n and text[j] in " \t\r\n":
+                j += 1
+            if j < n and text[j] in "}]":  # a trailing comma
+                out.append(text[start:i])
+                start = i = i + 1
+                continue
+        end_mark = None
+        if text.startswith("//", i):
+            end_mark = "\n"
+        elif text.startswith("/*", i):
+            end_mark = "*/"
+        elif text.startswith("<!--", i):
+            end_mark = "-->"
+        if end_mark is None:
+            i += 1
+            continue
+        out.append(text[start:i])
+        end = text.find(end_mark, i + 2)
+        i = n if end < 0 else end + len(end_mark)
+        start = i
+    out.append(text[start:])
+    return "".join(out)
+
+
 def _json_ld(raw: str) -> JsonLdBlock:
+    """Strict JSON first; if that fails, the error is kept and a lenient read is tried
+    (comments dropped, control characters allowed) so the data is still usable."""
     cleaned = _CDATA.sub("", raw.strip())
     try:
         return JsonLdBlock(raw=raw, data=json.loads(cleaned))
     except json.JSONDecodeError as exc:
-        return JsonLdBlock(raw=raw, error=f"line {exc.lineno} column {exc.colno}: {exc.msg}")
+        error = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
     except (RecursionError, ValueError) as exc:
         return JsonLdBlock(raw=raw, error=f"cannot parse: {type(exc).__name__}")
+    try:
+        lenient = strip_comments(strip_comments(raw.strip()))  # 2nd pass: commas before comments
+        data = json.loads(_CDATA.sub("", lenient.strip()), strict=False)
+    except (RecursionError, ValueError):
+        return JsonLdBlock(raw=raw, error=error)
+    return JsonLdBlock(raw=raw, data=data, error=error, repaired=True)
 
 
 def _meta_keys(attrs: Mapping[str, str | None]) -> list[str]:
@@ -328,6 +385,8 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
                     meta.relative_url_keys.append(key)
                 value = resolve(b, value) or ""
             meta.tags.setdefault(key, []).append(value)
+            if key.startswith(STRUCTURED_PREFIXES):
+                meta.sequence.append((key, value))
     meta.theme_color = meta.first("theme-color")
 
     for node in tree.css("link[rel]"):

@@ -13,6 +13,8 @@ class JsonLdBlock:
     raw: str
     data: Any = None
     error: str | None = None
+    # True when strict JSON failed (error says why) but a lenient read recovered ``data``.
+    repaired: bool = False
 
     @property
     def items(self) -> list[dict[str, Any]]:
@@ -70,6 +72,8 @@ class PageMeta:
     # Every meta tag: key (property / name / itemprop:x / http-equiv:x, lower-cased) -> values
     # in document order. The first value wins; all are kept.
     tags: dict[str, list[str]] = field(default_factory=dict)
+    # og:/twitter:/article:... tags in document order (structured properties need it).
+    sequence: list[tuple[str, str]] = field(default_factory=list)
     canonical: str | None = None
     canonical_raw: str | None = None
     hreflang: list[LinkRef] = field(default_factory=list)
@@ -100,6 +104,28 @@ class PageMeta:
             if value:
                 return value
         return None
+
+    def structured(self, *roots: str) -> list[dict[str, Any]]:
+        """Open Graph structured properties in document order: each root tag (og:image)
+        starts an item, ``og:image:width`` and friends describe the latest one."""
+        base = roots[0]
+        items: list[dict[str, Any]] = []
+        for key, value in self.sequence:
+            # og:image:url is og:image again: a new item unless it repeats the current URL.
+            alias = key == base + ":url" and (
+                not items or items[-1].get("url") not in (None, value)
+            )
+            if key in roots or alias:
+                items.append({"url": value})
+            elif key.startswith(base + ":"):
+                if not items:
+                    items.append({})
+                prop = key[len(base) + 1 :]
+                if prop == "tag":  # repeated by design (og:video:tag)
+                    items[-1].setdefault("tags", []).append(value)
+                else:
+                    items[-1].setdefault(prop, value)
+        return items
 
     def all(self, key: str) -> list[str]:
         return list(self.tags.get(key.lower(), ()))
