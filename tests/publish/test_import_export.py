@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ def env(cli, database_url: str, tmp_path: Path) -> Iterator[Env]:  # type: ignor
 
 
 def test_import_our_columns_then_export_round_trips(env: Env, tmp_path: Path) -> None:
-    (tmp_path / "bike.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    Image.new("RGB", (1200, 675), (200, 30, 30)).save(tmp_path / "bike.png")
     rows = [
         HEADER,
         '2030-03-31T09:00+02:00,mastodon|x,"Spring, at last",bike.png,"A red bike, side view",'
@@ -64,6 +65,7 @@ def test_import_our_columns_then_export_round_trips(env: Env, tmp_path: Path) ->
 
 
 def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path: Path) -> None:
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     source = write(
         tmp_path / "bad.csv",
         HEADER
@@ -74,7 +76,8 @@ def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path
         + "2030-05-01T09:00Z,x,"
         + "y" * 300
         + ",,,,,\n"
-        + "2030-05-01T09:00Z,mastodon,no media,nope.jpg,,,,\n",
+        + "2030-05-01T09:00Z,mastodon,no media,nope.jpg,,,,\n"
+        + "2030-05-01T09:00Z,mastodon,broken image,broken.png,,,,\n",
     )
     result = env.run("import", str(source))
     assert result.code == 2
@@ -83,17 +86,18 @@ def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path
     assert "row 5, column scheduled_at" in result.err and "past" in result.err
     assert "row 6, column text" in result.err and "x:acme" in result.err
     assert "row 7, column media" in result.err and "nope.jpg" in result.err
+    assert "row 8, column media" in result.err and "POST3" in result.err
     assert "row 2," not in result.err
     assert "nothing imported" in result.err
     assert env.counts() == (0, 0, 0, 0)
 
     dry = env.run("import", str(source), "--dry-run")
-    assert dry.code == 2 and "1 row(s) would be imported, 5 bad row(s)" in dry.out
+    assert dry.code == 2 and "1 row(s) would be imported, 6 bad row(s)" in dry.out
     assert env.counts() == (0, 0, 0, 0)
 
     skipped = env.run("import", str(source), "--skip-bad")
     assert skipped.code == 0, skipped.err
-    assert "imported 1 post(s)" in skipped.out and "skipped 5" in skipped.out
+    assert "imported 1 post(s)" in skipped.out and "skipped 6" in skipped.out
     assert env.counts()[0] == 1
 
 

@@ -45,6 +45,9 @@ def test_new_creates_one_variant_and_publication_per_account(env: Env, tmp_path:
     # 09:00 Paris on the day summer time starts is 07:00 UTC.
     assert {p["due_at"] for p in data["publications"]} == {"2030-03-31T07:00:00+00:00"}
     assert env.counts() == (1, 2, 2, 2)  # each publication has its "created" event
+    # Each variant was adapted for its network: the link carries that network's UTM source.
+    texts = {v["account_id"]: v["text"] for v in data["variants"]}
+    assert "utm_source=mastodon" in texts[1] and "utm_source=x" in texts[2]
 
 
 def test_list_and_show_json_carry_each_publication_state(env: Env, tmp_path: Path) -> None:
@@ -102,7 +105,7 @@ def test_edit_replaces_text_and_time(env: Env, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     data = json.loads(result.out)
     assert data["text"] == "Our new bike is finally here."
-    assert {v["text"] for v in data["variants"]} == {"Our new bike is finally here."}
+    assert all(v["text"].startswith("Our new bike is finally here.") for v in data["variants"])
     assert {p["due_at"] for p in data["publications"]} == {"2030-04-01T07:00:00+00:00"}
 
 

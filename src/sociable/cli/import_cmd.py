@@ -47,6 +47,7 @@ def import_csv(
             dry_run=dry_run,
             skip_bad=skip_bad,
             platform_overrides=state.settings.platforms,
+            handles=state.settings.handles,
         )
         for problem in report.problems:
             err_console.print(f"{file}: {problem}", markup=False, soft_wrap=True)

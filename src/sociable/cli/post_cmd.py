@@ -63,6 +63,7 @@ def new(
             now=system_clock(),
             draft=draft,
             platform_overrides=state.settings.platforms,
+            handles=state.settings.handles,
         )
         _print_post(session, post, workspace.timezone, output, verb="created")
 
@@ -194,6 +195,7 @@ def edit(
             spec,
             now=system_clock(),
             platform_overrides=state.settings.platforms,
+            handles=state.settings.handles,
         )
         _print_post(session, post, workspace.timezone, output, verb="edited")
 

@@ -39,6 +39,7 @@ def add(
             now=system_clock(),
             queue=True,
             platform_overrides=state.settings.platforms,
+            handles=state.settings.handles,
         )
         tz = zone(workspace.timezone)
         names = post_ops.account_names(session, [v.account_id for v in post.variants])

@@ -1,26 +1,33 @@
-"""Turning one post into the variant for one account: adapt it, then refuse what won't fit.
+"""Turning one post into the variant for one account: lint it, refuse what won't go, adapt it.
 
-The content layer owns the network rules: :func:`sociable.content.adapt.adapt_post` rewrites
-the text for a network (links, hashtags, threads) and :func:`sociable.content.lint.lint_post`
-says what the network would reject. This module is the seam between them and the calendar:
-an error-level finding becomes a UserError naming the account, so nothing is stored.
+The content layer owns the network rules. For each target account:
 
-Until the content layer's adapt/lint are importable, a length check on the network's
-``text_limit`` (from :mod:`sociable.content.platforms`) stands in for the lint, and the text
-is used as written.
+1. :func:`sociable.content.lint.lint_post` checks the post *as written* for the account's
+   network. Any error-level finding (text over the network's limit, media the network
+   rejects, a first comment too long ...) becomes a UserError naming the account and the
+   finding's code, so nothing is stored: a person should decide how to shorten a post, not
+   a silent cut.
+2. :func:`sociable.content.adapt.adapt_post` then writes the variant: mentions mapped to the
+   network's handles, hashtags trimmed to its norm, links tagged with UTM, a thread where the
+   network has threads.
+
+Networks without a record in :mod:`sociable.content.platforms` (webhook, feed) take the
+text as written; they have no limit to check.
 """
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex
-
-from sociable.content.platforms import DEFAULT_PLATFORMS, Counting, Platform, load_platforms
+from sociable.content.adapt import adapt_post
+from sociable.content.lint import lint_post
+from sociable.content.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from sociable.content.post import PostInput
 from sociable.errors import UserError
 from sociable.publish.spec import PostSpec
+from sociable.rules import Severity
 from sociable.store.models import Account
 
 
@@ -29,62 +36,68 @@ class Composed:
     """The variant's content for one account."""
 
     text: str
-    thread: list[str] = field(default_factory=list)
+    thread: list[str] = field(default_factory=list)  # the parts after ``text``
     first_comment: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-_GRAPHEME = regex.compile(r"\X")
-_URL = regex.compile(r"https?://\S+")
-
-
-def _length(text: str, platform: Platform) -> int:
-    if platform.counting is Counting.CODEPOINTS:
-        return len(text)
-    if platform.counting is Counting.UTF16:
-        return len(text.encode("utf-16-le")) // 2
-    if platform.counting is Counting.UTF8_BYTES:
-        return len(text.encode("utf-8"))
-    if platform.url_length is not None:
-        text = _URL.sub("x" * platform.url_length, text)
-    return len(_GRAPHEME.findall(text))
-
-
-def _fallback(spec: PostSpec, account: Account, platforms: dict[str, Platform]) -> Composed:
-    platform = platforms.get(account.network)
-    text = spec.text
-    if platform is not None:
-        used = _length(text, platform)
-        if used > platform.text_limit:
-            raise UserError(
-                f"text is {used} characters, over {platform.title}'s {platform.text_limit} "
-                f"for account {account.network}:{account.handle}"
-            )
-    return Composed(
-        text=text,
+def post_input(spec: PostSpec, network: str) -> PostInput:
+    return PostInput(
+        text=spec.text,
+        media=[m.path for m in spec.media],
+        alt=[m.alt for m in spec.media],
+        link=spec.link,
         first_comment=spec.first_comment,
-        media=[m.as_json() for m in spec.media],
+        networks=[network],
+        campaign=spec.campaign,
     )
+
+
+def _field_of(code: str) -> str:
+    """The post field a lint code is about, so an error can name it."""
+    if code in ("POST101", "POST102", "POST103"):
+        return "text"
+    if code == "POST104":
+        return "first_comment"
+    if code.startswith("POST3"):
+        return "media"
+    return "post"
 
 
 def compose(
-    spec: PostSpec, account: Account, platform_overrides: dict[str, dict[str, Any]] | None = None
+    spec: PostSpec,
+    account: Account,
+    platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    handles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Composed:
-    """The adapted, checked content of ``spec`` for ``account``; UserError if it won't fit."""
-    platforms = load_platforms(platform_overrides) if platform_overrides else DEFAULT_PLATFORMS
-    if not _content_layer_ready():
-        return _fallback(spec, account, dict(platforms))
-    return _with_content_layer(spec, account, dict(platforms))
-
-
-def _content_layer_ready() -> bool:
-    return all(
-        importlib.util.find_spec(f"sociable.content.{name}") is not None
-        for name in ("adapt", "lint")
+    """The adapted, checked content of ``spec`` for ``account``; UserError if it won't go."""
+    platforms: Mapping[str, Platform] = (
+        load_platforms(platform_overrides) if platform_overrides else DEFAULT_PLATFORMS
     )
-
-
-def _with_content_layer(
-    spec: PostSpec, account: Account, platforms: dict[str, Platform]
-) -> Composed:  # pragma: no cover - replaced once the content layer's API is known
-    return _fallback(spec, account, platforms)
+    media = [m.as_json() for m in spec.media]
+    network = account.network.lower()
+    if network not in platforms:
+        return Composed(text=spec.text, first_comment=spec.first_comment, media=media)
+    post = post_input(spec, network)
+    report = lint_post(post, [network], platforms=platforms)
+    errors = [
+        f for f in report.findings if f.severity is Severity.ERROR and f.network in (network, "*")
+    ]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        field_name = _field_of(first.code)
+        raise UserError(
+            f"{field_name}: {first.code} {first.message} for account "
+            f"{account.network}:{account.handle}{more}"
+        )
+    variant = adapt_post(post, [network], handles=handles, platforms=platforms)[network]
+    thread = list(variant.thread) or [variant.text]
+    return Composed(
+        text=thread[0],
+        thread=thread[1:],
+        first_comment=variant.first_comment,
+        media=media,
+        notes=list(variant.notes),
+    )

@@ -156,6 +156,7 @@ def _column_of(message: str, default: str) -> tuple[str, str]:
         ("alt:", "alt_text"),
         ("when:", "scheduled_at"),
         ("text:", "text"),
+        ("first_comment:", "first_comment"),
     ):
         if message.startswith(prefix):
             return column, message.removeprefix(prefix).strip()
@@ -222,6 +223,7 @@ def import_posts(
     dry_run: bool = False,
     skip_bad: bool = False,
     platform_overrides: dict[str, dict[str, Any]] | None = None,
+    handles: dict[str, dict[str, str]] | None = None,
 ) -> ImportReport:
     """Check every row, then (unless ``dry_run``) store the good ones in the caller's session.
 
@@ -316,6 +318,7 @@ def import_posts(
                 planner=planner,
                 queue=True,
                 platform_overrides=platform_overrides,
+                handles=handles,
             )
         except UserError as exc:
             column, message = _column_of(_strip_where(exc, where), "*")

@@ -67,6 +67,7 @@ def plan_post(
     queue: bool = False,
     draft: bool = False,
     platform_overrides: dict[str, dict[str, Any]] | None = None,
+    handles: dict[str, dict[str, str]] | None = None,
 ) -> PlannedPost:
     """Check ``spec`` against the workspace and compose its variants; writes nothing."""
     where = spec.source or "post"
@@ -86,7 +87,7 @@ def plan_post(
     variants = []
     for account in targets:
         try:
-            content = compose(spec, account, platform_overrides)
+            content = compose(spec, account, platform_overrides, handles)
         except UserError as exc:
             raise UserError(str(exc), where=where) from None
         variants.append(PlannedVariant(account, content, spec.when))
@@ -156,6 +157,7 @@ def create_post(
     draft: bool = False,
     author_id: int | None = None,
     platform_overrides: dict[str, dict[str, Any]] | None = None,
+    handles: dict[str, dict[str, str]] | None = None,
 ) -> Post:
     planned = plan_post(
         session,
@@ -165,6 +167,7 @@ def create_post(
         queue=queue,
         draft=draft,
         platform_overrides=platform_overrides,
+        handles=handles,
     )
     return store_post(session, workspace, planned, draft=draft, author_id=author_id)
 
@@ -259,6 +262,7 @@ def edit_post(
     *,
     now: datetime,
     platform_overrides: dict[str, dict[str, Any]] | None = None,
+    handles: dict[str, dict[str, str]] | None = None,
 ) -> Post:
     """Replace a post's content from ``spec`` (same accounts); all checks run first."""
     pubs = publications_of(post)
@@ -285,7 +289,7 @@ def edit_post(
     for variant in post.variants:
         account = by_account[variant.account_id]
         try:
-            composed[variant.id] = compose(spec, account, platform_overrides)
+            composed[variant.id] = compose(spec, account, platform_overrides, handles)
         except UserError as exc:
             raise UserError(str(exc), where=where) from None
     post.source_text = spec.text
