@@ -228,3 +228,41 @@ def test_csv_cells_round_trip(text: str, labels: list[str], comment: str) -> Non
     assert spec.first_comment == (comment.strip() or None)
     assert spec.link == "https://acme.example/?a=1,2"
     assert spec.when == datetime(2031, 1, 6, 8, tzinfo=UTC)
+
+
+def test_a_failure_while_storing_rolls_back_every_row(
+    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """All rows are written in the caller's one transaction: a crash at row 3 leaves nothing."""
+    from sqlalchemy import func, select
+
+    from sociable.publish import importers
+    from sociable.store.models import Account, Workspace
+    from sociable.store.models.publish import Post, Publication
+
+    with db.session() as session:
+        ws = Workspace(slug="t", name="T", timezone="UTC")
+        session.add(ws)
+        session.flush()
+        session.add(Account(workspace_id=ws.id, network="mastodon", handle="@t@m.example"))
+    source = write(
+        tmp_path / "ok.csv",
+        HEADER + "".join(f"2030-05-0{i}T09:00Z,mastodon,row {i},,,,,\n" for i in range(1, 5)),
+    )
+    real_store = importers.store_post
+    calls = []
+
+    def failing_store(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "store_post", failing_store)
+    with pytest.raises(RuntimeError), db.session() as session:
+        ws = session.scalars(select(Workspace)).one()
+        importers.import_posts(session, ws, source, now=datetime(2030, 1, 1, tzinfo=UTC))
+    assert len(calls) == 3
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Post)) == 0
+        assert session.scalar(select(func.count()).select_from(Publication)) == 0
