@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import typer
 
+import sociable.cli.accounts_cmd as accounts_cmd
 import sociable.cli.adapt_cmd as adapt_cmd
 import sociable.cli.audit_cmd as audit_cmd
 import sociable.cli.calendar_cmd as calendar_cmd
@@ -96,6 +97,7 @@ app.command()(fix_cmd.fix)
 app.command()(fix_cmd.feed)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(accounts_cmd.app, name="accounts")
 app.add_typer(post_cmd.app, name="post")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(queue_cmd.app, name="queue")
