@@ -39,7 +39,9 @@ def serve(
     settings = state.settings
     db = state.database()
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    web = create_app(db, load_key(secret, settings.key_path), secure_cookies=secure_cookies)
+    web = create_app(
+        db, load_key(secret, settings.key_path), settings=settings, secure_cookies=secure_cookies
+    )
     tracker = build_app(ctx, flusher="thread")
     tracker.start()
     prefix = urlsplit(settings.track.base_url).path or "/l"

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from sociable import __version__
+from sociable.config import Settings
 from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.web import api, pages
@@ -30,8 +31,19 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(db: Database, secret: bytes, *, secure_cookies: bool = False) -> FastAPI:
-    """The whole web app over ``db``; ``secret`` is the workspace's master key."""
+def create_app(
+    db: Database,
+    secret: bytes,
+    *,
+    settings: Settings | None = None,
+    media_dir: Path | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The whole web app over ``db``; ``secret`` is the workspace's master key.
+
+    ``settings`` (platform overrides, handles, track base URL) default to the built-in
+    ones; uploaded media go to ``media_dir`` (default: ``media/`` beside the config).
+    """
     app = FastAPI(
         title="Sociable API",
         version=__version__,
@@ -40,6 +52,8 @@ def create_app(db: Database, secret: bytes, *, secure_cookies: bool = False) -> 
         openapi_url="/api/v1/openapi.json",
     )
     app.state.db = db
+    app.state.settings = settings or Settings()
+    app.state.media_dir = media_dir or app.state.settings.base_dir / "media"
     app.add_middleware(
         SessionMiddleware,
         secret_key=derive_key(secret, "web-session"),

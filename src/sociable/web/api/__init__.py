@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sociable.web.api import accounts, me, tokens, users
+from sociable.web.api import accounts, me, posts, publications, tokens, users
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(me.router)
 router.include_router(accounts.router)
 router.include_router(tokens.router)
 router.include_router(users.router)
+router.include_router(posts.router)
+router.include_router(publications.router)
