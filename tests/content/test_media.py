@@ -334,7 +334,7 @@ def test_fit_crops_around_the_focal_point(tmp_path: Path) -> None:
         ("pinterest", "feed", (1600, 900), "WEBP"),
         ("threads", "feed", (100, 100), "PNG"),
         ("x", "link", (600, 600), "GIF"),
-        ("linkedin", "feed", (7000, 6000), "JPEG"),
+        ("threads", "feed", (2000, 150), "PNG"),
     ],
 )
 def test_fit_output_passes_the_checks(
@@ -467,3 +467,37 @@ def test_real_video_probe_or_skip_message(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"garbage" * 10)
     assert codes(check_media(garbage, "x")) == ["POST301"]
+
+
+def test_fit_keeps_animation_and_thins_frames(tmp_path: Path) -> None:
+    platforms = load_platforms({"x": {"media": {"gif": {"max_frames": 10}}}})
+    src = _animated_gif(tmp_path / "long.gif", 25, size=(1300, 40))
+    assert "POST307" in codes(check_media(src, "x", alt="x", platforms=platforms))
+    out = fit_media(src, "x", "feed", tmp_path / "out", platforms=platforms)
+    assert out.suffix == ".gif"
+    with Image.open(out) as img:
+        assert img.n_frames == 9  # every 3rd frame of 25
+        assert img.width <= 1280
+        total = 0
+        for i in range(img.n_frames):
+            img.seek(i)
+            total += img.info["duration"]
+    assert total == 25 * 20  # the same running time
+    assert check_media(out, "x", alt="x", platforms=platforms) == []
+
+
+def test_fit_animation_where_gifs_are_refused_is_a_still(tmp_path: Path) -> None:
+    src = _animated_gif(tmp_path / "a.gif", 4, size=(800, 800))
+    out = fit_media(src, "instagram", "feed", tmp_path / "out")
+    assert out.suffix == ".jpg"
+    assert check_media(out, "instagram", alt="x") == []
+
+
+def test_fit_scales_under_the_pixel_cap(tmp_path: Path) -> None:
+    platforms = load_platforms({"linkedin": {"media": {"image": {"max_pixels": 1_000_000}}}})
+    src = make(tmp_path / "big.jpg", (1600, 1200), "JPEG")
+    out = fit_media(src, "linkedin", "feed", tmp_path / "out", platforms=platforms)
+    with Image.open(out) as img:
+        assert img.width * img.height <= 1_000_000
+        assert abs(img.width / img.height - 4 / 3) < 0.01
+    assert check_media(out, "linkedin", alt="x", platforms=platforms) == []

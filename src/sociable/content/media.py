@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -741,6 +741,8 @@ def _scale_for(width: int, height: int, limits: MediaLimits) -> float:
 
 
 def _output_format(info: ImageInfo, limits: MediaLimits) -> str:
+    if info.format == "GIF" and info.frames > 1 and limits.animated_ok:
+        return "GIF"
     if info.format in limits.image_formats and info.format in ("JPEG", "PNG", "WEBP"):
         return info.format
     if info.has_alpha and "PNG" in limits.image_formats:
@@ -766,8 +768,9 @@ def fit_media(
 
     Crops to the nearest accepted aspect ratio around ``focal`` (or the centre), scales into
     the pixel limits, converts to an accepted format, and lowers JPEG/WebP quality (then the
-    size) until the bytes fit. Animated images become their first frame. Raises
-    :class:`UserError` for files that cannot be read or fixed.
+    size) until the bytes fit. An animated GIF stays animated where the network takes GIFs
+    (frames resized, every n-th frame kept when there are too many); elsewhere it becomes
+    its first frame. Raises :class:`UserError` for files that cannot be read or fixed.
     """
     path = Path(path)
     place = normalize_placement(placement)
@@ -777,9 +780,8 @@ def fit_media(
     try:
         info = read_image(path)
     except DecompressionBomb as bomb:
-        raise UserError(
-            f"{path}: declares {bomb.width}x{bomb.height} pixels; not decoded"
-        ) from None
+        dims = f"{bomb.width}x{bomb.height}" if bomb.width else f"over {DECODE_PIXEL_CAP:,}"
+        raise UserError(f"{path}: declares {dims} pixels; not decoded") from None
     except MediaReadError as exc:
         raise UserError(f"{path}: {exc}") from None
     except OSError as exc:
@@ -788,6 +790,9 @@ def fit_media(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{path.stem}.{limits.network}-{place}{_SUFFIX.get(out_fmt, '.img')}"
+    if out_fmt == "GIF":
+        _fit_animation(path, target, limits, focal)
+        return target
     with Image.open(path) as src:
         img = ImageOps.exif_transpose(src)
         assert img is not None
@@ -806,6 +811,65 @@ def fit_media(
         img = img.resize(size, Image.Resampling.LANCZOS)
     _save_within(img, target, out_fmt, _byte_cap(out_fmt, limits))
     return target
+
+
+# Frames of an animation are held in memory while it is re-encoded: bound the total.
+MAX_ANIMATION_PIXELS = 120_000_000
+
+
+def _fit_animation(
+    path: Path, target: Path, limits: MediaLimits, focal: tuple[float, float] | None
+) -> None:
+    """Crop and resize every frame of a GIF, keep its timing, and thin out extra frames."""
+    from PIL import ImageSequence
+
+    gif_limits = replace(
+        limits,
+        max_width=limits.gif_max_width or limits.max_width,
+        max_height=limits.gif_max_height or limits.max_height,
+    )
+    with Image.open(path) as src:
+        n = int(getattr(src, "n_frames", 1) or 1)
+        step = math.ceil(n / limits.gif_max_frames) if limits.gif_max_frames else 1
+        width, height = src.size
+        aspect = width / height
+        want = _target_aspect(aspect, gif_limits)
+        box = (
+            crop_box(width, height, want, focal)
+            if not math.isclose(want, aspect, rel_tol=0.002)
+            else (0, 0, width, height)
+        )
+        bw, bh = box[2] - box[0], box[3] - box[1]
+        scale = _scale_for(bw, bh, gif_limits)
+        kept = math.ceil(n / step)
+        if bw * bh * scale * scale * kept > MAX_ANIMATION_PIXELS:
+            scale = math.sqrt(MAX_ANIMATION_PIXELS / (bw * bh * kept))
+        loop = src.info.get("loop", 0)
+        frames: list[Image.Image] = []
+        durations: list[int] = []
+        for index, frame in enumerate(ImageSequence.Iterator(src)):
+            if index % step:
+                durations[-1] += int(frame.info.get("duration", 100) or 100)
+                continue
+            rgba = frame.convert("RGBA").crop(box)
+            if scale != 1.0:
+                size = (max(1, math.floor(bw * scale)), max(1, math.floor(bh * scale)))
+                rgba = rgba.resize(size, Image.Resampling.LANCZOS)
+            frames.append(rgba)
+            durations.append(int(frame.info.get("duration", 100) or 100))
+    max_bytes = _byte_cap("GIF", limits)
+    for _ in range(8):
+        frames[0].save(
+            target, "GIF", save_all=True, append_images=frames[1:], duration=durations,
+            loop=loop, disposal=2, optimize=True,
+        )  # fmt: skip
+        if max_bytes is None or target.stat().st_size <= max_bytes:
+            return
+        frames = [
+            f.resize((max(1, int(f.width * 0.8)), max(1, int(f.height * 0.8)))) for f in frames
+        ]
+    target.unlink(missing_ok=True)
+    raise UserError(f"{target.name}: could not get the animation under {_mb(max_bytes or 0)}")
 
 
 def _flatten(img: Image.Image) -> Image.Image:
