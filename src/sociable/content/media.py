@@ -349,7 +349,8 @@ def check_image_info(info: ImageInfo, limits: MediaLimits) -> list[MediaFinding]
                 "POST306",
                 limits,
                 f"image is stored rotated (EXIF orientation {info.orientation}); some apps on "
-                f"{net} ignore the flag and show it sideways: write an upright copy (--fix)",
+                f"{net} ignore the flag and show it sideways: write an upright copy "
+                "(sociable media fit)",
             )
         )
     return out
@@ -403,7 +404,7 @@ def _dimension_findings(info: ImageInfo, limits: MediaLimits, animated: bool) ->
                 code,
                 limits,
                 f"aspect ratio {_ratio(aspect)} ({size}) on {net} {limits.placement} {verb} "
-                f"{want} (--fix crops a copy)",
+                f"{want} (sociable media fit crops a copy)",
             )
         )
     return out
