@@ -170,9 +170,88 @@ def test_connect_error_is_transient(respx_mock: respx.MockRouter, http: httpx.Cl
         conn(http).publish(PublishRequest(7, "x"))
 
 
-def test_video_is_refused_before_any_request(http: httpx.Client, tmp_path: Path) -> None:
+def test_video_uses_the_chunked_upload_and_waits_for_processing(
+    respx_mock: respx.MockRouter, http: httpx.Client, tmp_path: Path
+) -> None:
+    clip = tmp_path / "a.mp4"
+    clip.write_bytes(bytes(range(256)) * 40)  # 10,240 bytes -> 3 chunks of 4,096
+    init = respx_mock.post(f"{API}/2/media/upload/initialize").respond(
+        json={"data": {"id": "v1", "media_key": "13_v1", "expires_after_secs": 86400}}
+    )
+    append = respx_mock.post(f"{API}/2/media/upload/v1/append").respond(204)
+    respx_mock.post(f"{API}/2/media/upload/v1/finalize").respond(
+        json={"data": {"id": "v1", "processing_info": {"state": "pending", "check_after_secs": 2}}}
+    )
+    status = respx_mock.get(f"{API}/2/media/upload").mock(
+        side_effect=[
+            httpx.Response(
+                200,
+                json={
+                    "data": {
+                        "id": "v1",
+                        "processing_info": {"state": "in_progress", "check_after_secs": 3},
+                    }
+                },
+            ),
+            httpx.Response(
+                200, json={"data": {"id": "v1", "processing_info": {"state": "succeeded"}}}
+            ),
+        ]
+    )
+    tweets = respx_mock.post(f"{API}/2/tweets").respond(
+        201, json={"data": {"id": "5", "text": "v"}}
+    )
+    c = conn(http)
+    c.chunk_bytes = 4096
+    waits: list[float] = []
+    c.sleep = waits.append
+    assert c.publish(PublishRequest(8, "v", media=(MediaItem(clip, "video/mp4"),))).remote_id == "5"
+    assert json.loads(init.calls.last.request.content) == {
+        "media_type": "video/mp4",
+        "total_bytes": 10240,
+        "media_category": "tweet_video",
+    }
+    sent = b"".join(
+        c.request.content.split(b"\r\n\r\n", 2)[2].rsplit(b"\r\n--", 1)[0] for c in append.calls
+    )
+    assert append.call_count == 3 and sent == clip.read_bytes()
+    assert waits == [2.0, 3.0]
+    assert status.calls.last.request.url.params["command"] == "STATUS"
+    assert json.loads(tweets.calls.last.request.content)["media"] == {"media_ids": ["v1"]}
+
+
+def test_failed_video_processing_is_rejected(
+    respx_mock: respx.MockRouter, http: httpx.Client, tmp_path: Path
+) -> None:
     clip = tmp_path / "a.mp4"
     clip.write_bytes(b"\0" * 10)
-    with respx.mock() as router, pytest.raises(Rejected, match="chunked"):
-        conn(http).publish(PublishRequest(8, "x", media=(MediaItem(clip, "video/mp4"),)))
-    assert not router.calls
+    respx_mock.post(f"{API}/2/media/upload/initialize").respond(json={"data": {"id": "v2"}})
+    respx_mock.post(f"{API}/2/media/upload/v2/append").respond(204)
+    respx_mock.post(f"{API}/2/media/upload/v2/finalize").respond(
+        json={
+            "data": {
+                "id": "v2",
+                "processing_info": {"state": "failed", "error": {"message": "InvalidMedia"}},
+            }
+        }
+    )
+    tweets = respx_mock.post(f"{API}/2/tweets")
+    with pytest.raises(Rejected, match="InvalidMedia"):
+        conn(http).publish(PublishRequest(9, "x", media=(MediaItem(clip, "video/mp4"),)))
+    assert not tweets.called
+
+
+def test_failed_thread_part_keeps_the_post(
+    respx_mock: respx.MockRouter, http: httpx.Client
+) -> None:
+    respx_mock.post(f"{API}/2/tweets").mock(
+        side_effect=[
+            httpx.Response(201, json={"data": {"id": "1", "text": "a"}}),
+            problem(
+                403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
+            ),
+        ]
+    )
+    result = conn(http).publish(PublishRequest(10, "a", thread=("b", "c")))
+    assert result.remote_id == "1" and result.extra["thread_ids"] == []
+    assert "duplicate" in result.extra["follow_up_errors"][0]

@@ -10,6 +10,8 @@ reads the account's recent posts.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -20,10 +22,12 @@ from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
+    MediaItem,
     PublishRequest,
     PublishResult,
     Rejected,
     RemotePost,
+    Transient,
 )
 from sociable.publish.connectors.http import (
     check_media,
@@ -40,6 +44,8 @@ API = "https://api.x.com"
 
 
 class XConnector(Connector):
+    """One X account (OAuth 2.0 user token)."""
+
     network = "x"
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_media=4,
@@ -50,13 +56,22 @@ class XConnector(Connector):
         token_refresh=True,
     )
     max_image_bytes = 5 * 1024 * 1024
-    max_other_bytes = 15 * 1024 * 1024  # GIF; video needs the chunked upload (not done here)
+    max_other_bytes = 15 * 1024 * 1024  # GIF
+    max_video_bytes = 512 * 1024 * 1024
+    chunk_bytes = 4 * 1024 * 1024  # APPEND takes at most 5 MB per segment
+    poll_attempts = 60
 
-    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+    def __init__(self, credentials: dict[str, Any], settings: dict[str, Any], http: httpx.Client):
+        super().__init__(credentials, settings, http)
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def _call(
+        self, method: str, path: str, *, write: bool, expect_json: bool = True, **kwargs: Any
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.credentials.get('token', '')}"}
         response = send(self.http, method, API + path, write=write, headers=headers, **kwargs)
         _raise_for(response, write=write)
-        return json_of(response, write=write)
+        return json_of(response, write=write) if expect_json else None
 
     def check(self) -> str:
         # GET /2/users/me -> {data: {id, name, username}}
@@ -103,17 +118,18 @@ class XConnector(Connector):
         for item in request.media:
             kind = media_kind(item)
             if kind == "video":
-                raise Rejected("X video needs the chunked upload, which Sociable does not do yet")
-            limit = self.max_image_bytes if kind == "image" else self.max_other_bytes
-            data = read_media(item, limit)
-            # POST /2/media/upload (multipart: media, media_category) -> {data: {id, ...}}
-            media = self._call(
-                "POST",
-                "/2/media/upload",
-                write=False,  # unused media expires on its own: safe to repeat
-                files={"media": (item.path.name, data, item.mime_type)},
-                data={"media_category": "tweet_gif" if kind == "gif" else "tweet_image"},
-            )["data"]
+                media = {"id": self._upload_chunked(item)}
+            else:
+                limit = self.max_image_bytes if kind == "image" else self.max_other_bytes
+                data = read_media(item, limit)
+                # POST /2/media/upload (multipart: media, media_category) -> {data: {id, ...}}
+                media = self._call(
+                    "POST",
+                    "/2/media/upload",
+                    write=False,  # unused media expires on its own: safe to repeat
+                    files={"media": (item.path.name, data, item.mime_type)},
+                    data={"media_category": "tweet_gif" if kind == "gif" else "tweet_image"},
+                )["data"]
             media_id = str(media["id"])
             if item.alt_text:
                 # POST /2/media/metadata {id, metadata: {alt_text: {text}}} (alt <= 1000)
@@ -125,6 +141,54 @@ class XConnector(Connector):
                 )
             ids.append(media_id)
         return ids
+
+    def _upload_chunked(self, item: MediaItem) -> str:
+        """Video: initialize, append <= 5 MB chunks, finalize, then poll the processing state.
+
+        Docs: x-api/media/quickstart/media-upload-chunked (POST /2/media/upload/initialize,
+        /2/media/upload/{id}/append, /2/media/upload/{id}/finalize, GET /2/media/upload
+        ?command=STATUS -> processing_info {state, check_after_secs}).
+        """
+        data = read_media(item, self.max_video_bytes)
+        init = self._call(
+            "POST",
+            "/2/media/upload/initialize",
+            write=False,
+            json={
+                "media_type": item.mime_type,
+                "total_bytes": len(data),
+                "media_category": "tweet_video",
+            },
+        )["data"]
+        media_id = str(init["id"])
+        for index, start in enumerate(range(0, len(data), self.chunk_bytes)):
+            self._call(
+                "POST",
+                f"/2/media/upload/{media_id}/append",
+                write=False,
+                files={"media": ("chunk", data[start : start + self.chunk_bytes])},
+                data={"segment_index": str(index)},
+                expect_json=False,
+            )
+        done = self._call("POST", f"/2/media/upload/{media_id}/finalize", write=False)["data"]
+        info = done.get("processing_info")
+        checks = 0
+        while info and info.get("state") in ("pending", "in_progress"):
+            checks += 1
+            if checks > self.poll_attempts:
+                raise Transient(f"X is still processing video {item.path.name}")
+            self.sleep(float(info.get("check_after_secs") or 1))
+            status = self._call(
+                "GET",
+                "/2/media/upload",
+                write=False,
+                params={"command": "STATUS", "media_id": media_id},
+            )["data"]
+            info = status.get("processing_info")
+        if info and info.get("state") == "failed":
+            error = info.get("error", {})
+            raise Rejected(f"X could not process video {item.path.name}: {error}")
+        return media_id
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         # POST /2/tweets {text, media: {media_ids}, reply: {in_reply_to_tweet_id}}
