@@ -31,6 +31,7 @@ def serve(
 
     from sociable.cli.track_cmd import build_app
     from sociable.publish.dispatcher import Dispatcher
+    from sociable.publish.notify import run_notifier
     from sociable.publish.worker import run_worker
     from sociable.web.app import create_app
     from sociable.web.mount import PrefixDispatch
@@ -54,6 +55,13 @@ def serve(
             target=run_worker, args=(dispatcher,), kwargs={"stop": stop}, name="publisher"
         )
         thread.start()
+    notifier = threading.Thread(
+        target=run_notifier,
+        args=(db, stop),
+        kwargs={"allow_private": settings.publish.allow_private},
+        name="webhooks",
+    )
+    notifier.start()
     console.print(f"Sociable on http://{host}:{port}  (API docs: /api/v1/docs)")
     console.print(
         f"short links under {prefix}/ · publisher "
@@ -63,6 +71,7 @@ def serve(
         uvicorn.run(PrefixDispatch(web, tracker, prefix), host=host, port=port, log_level="warning")
     finally:
         stop.set()
+        notifier.join(timeout=30)
         if thread is not None:
             thread.join(timeout=30)
         tracker.stop()

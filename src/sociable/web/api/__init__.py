@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sociable.web.api import accounts, me, posts, publications, tokens, users
+from sociable.web.api import accounts, me, posts, publications, tokens, users, webhooks
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(me.router)
@@ -13,3 +13,4 @@ router.include_router(tokens.router)
 router.include_router(users.router)
 router.include_router(posts.router)
 router.include_router(publications.router)
+router.include_router(webhooks.router)
