@@ -115,7 +115,6 @@ class BlueskyConnector(Connector):
         threads=True,
         first_comment=True,  # a reply to our own post
         client_record_key=True,
-        delete=True,
         token_refresh=True,
     )
     max_image_bytes = 2_000_000

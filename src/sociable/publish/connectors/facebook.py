@@ -36,7 +36,6 @@ class FacebookConnector(Connector):
         max_media=10,
         media_kinds=frozenset({"image", "gif"}),
         first_comment=True,
-        delete=True,
     )
     max_image_bytes = 10 * 1024 * 1024
 

@@ -59,7 +59,6 @@ class LinkedInConnector(Connector):
         max_media=20,
         media_kinds=frozenset({"image", "gif"}),
         first_comment=True,
-        delete=True,
         token_refresh=True,
     )
     max_image_bytes = 5 * 1024 * 1024

@@ -53,7 +53,6 @@ class MastodonConnector(Connector):
         threads=True,
         first_comment=True,  # a reply to our own status
         idempotency_key=True,
-        delete=True,
     )
     max_media_bytes = 99 * 1024 * 1024  # video_size_limit default; images 16 MB
     poll_interval = 1.0

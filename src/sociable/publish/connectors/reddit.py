@@ -56,7 +56,6 @@ class RedditConnector(Connector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_media=0,  # image posts need Reddit's undocumented media lease: not supported
         first_comment=True,
-        delete=True,
         token_refresh=True,
     )
 

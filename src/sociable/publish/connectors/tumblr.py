@@ -58,7 +58,6 @@ class TumblrConnector(Connector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_media=10,
         media_kinds=frozenset({"image", "gif", "video"}),
-        delete=True,
         token_refresh=True,
     )
     max_image_bytes = 20 * 1024 * 1024

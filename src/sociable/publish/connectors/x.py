@@ -52,7 +52,6 @@ class XConnector(Connector):
         media_kinds=frozenset({"image", "gif", "video"}),
         threads=True,
         first_comment=True,  # a reply to our own post
-        delete=True,
         token_refresh=True,
     )
     max_image_bytes = 5 * 1024 * 1024
