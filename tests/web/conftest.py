@@ -61,8 +61,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def web(db: Database, secret_box: SecretBox) -> Iterator[WebApp]:
+def start_web(db: Database) -> Iterator[WebApp]:
+    """Seed a workspace with an owner, an editor and a viewer, and serve it on loopback."""
     with db.session() as s:
         ws = Workspace(slug="acme", name="Acme", timezone="Europe/Paris")
         other = Workspace(slug="other", name="Other brand")
@@ -89,3 +89,8 @@ def web(db: Database, secret_box: SecretBox) -> Iterator[WebApp]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def web(db: Database, secret_box: SecretBox) -> Iterator[WebApp]:
+    yield from start_web(db)
