@@ -8,7 +8,7 @@ HTTP client factory and stores what the network taught us (a refreshed token, a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from sociable import net
 from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import CliState, get_state
-from sociable.clock import system_clock
 from sociable.errors import SociableError, UserError
 from sociable.publish.connectors.base import AuthExpired, ConnectorError
 from sociable.publish.connectors.registry import connector_class, networks
@@ -202,9 +201,9 @@ def check_account(account: Account, http: Any) -> tuple[bool, str]:
                 raise
             handle = connector.check()
             note = " (token refreshed)"
-            expires = fresh.get("expires_in")
-            if isinstance(expires, int):
-                account.token_expires_at = system_clock() + timedelta(seconds=expires)
+            expires_at = fresh.get("expires_at")
+            if isinstance(expires_at, int | float):
+                account.token_expires_at = datetime.fromtimestamp(expires_at, UTC)
     except (ConnectorError, SociableError) as exc:
         account.status = "failed"
         return False, f"{type(exc).__name__}: {exc}"

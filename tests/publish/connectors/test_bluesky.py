@@ -277,6 +277,20 @@ def test_tids_sort_like_their_time(micros: int, clock: int) -> None:
     assert encode_tid(micros, clock) < encode_tid(micros + 1, clock)
 
 
+def test_session_expiry_comes_from_the_access_jwt(
+    respx_mock: respx.MockRouter, http: httpx.Client
+) -> None:
+    import base64
+
+    claims = base64.urlsafe_b64encode(json.dumps({"exp": 1893456000}).encode()).rstrip(b"=")
+    jwt = f"eyJhbGciOiJIUzI1NiJ9.{claims.decode()}.sig"
+    respx_mock.post(f"{X}/com.atproto.server.createSession").respond(json=session(jwt))
+    respx_mock.get(f"{X}/com.atproto.server.getSession").respond(json={"did": DID, "handle": "a"})
+    c = conn(http)
+    c.check()
+    assert c.credentials["expires_at"] == 1893456000
+
+
 def test_a_tid_key_is_used_as_is() -> None:
     tid = new_tid()
     assert record_key(tid) == tid

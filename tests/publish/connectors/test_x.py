@@ -99,6 +99,7 @@ def test_expired_token_then_refresh(respx_mock: respx.MockRouter, http: httpx.Cl
         c.check()
     creds = c.refresh()
     assert creds is not None and creds["token"] == "new" and creds["refresh_token"] == "r2"
+    assert abs(creds["expires_at"] - (time.time() + 7200)) < 60
     form = dict(x.split("=") for x in token.calls.last.request.content.decode().split("&"))
     assert form == {"grant_type": "refresh_token", "refresh_token": "r1", "client_id": "cid"}
     assert c.check() == "@acme"

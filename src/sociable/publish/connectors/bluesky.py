@@ -9,7 +9,9 @@ https://docs.bsky.app/docs/advanced-guides/post-richtext
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
 from functools import partial
@@ -107,6 +109,17 @@ def facets(text: str) -> list[dict[str, Any]]:
     return out
 
 
+def jwt_expiry(token: str) -> int | None:
+    """The ``exp`` claim of a JWT (not verified: only to refresh before it runs out)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = claims.get("exp")
+    except (IndexError, ValueError, AttributeError):
+        return None
+    return int(exp) if isinstance(exp, int | float) else None
+
+
 class BlueskyConnector(Connector):
     network = "bluesky"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -168,6 +181,9 @@ class BlueskyConnector(Connector):
         self.credentials["access_jwt"] = session["accessJwt"]
         self.credentials["refresh_jwt"] = session["refreshJwt"]
         self.credentials["did"] = session["did"]
+        expires_at = jwt_expiry(str(session["accessJwt"]))
+        if expires_at is not None:
+            self.credentials["expires_at"] = expires_at
         if session.get("handle"):
             self.credentials["handle"] = session["handle"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -154,6 +155,14 @@ def poll(
         if attempt + 1 < attempts:
             sleep(interval)
     raise Transient(f"{what} still {status or 'pending'} after {attempts} checks")
+
+
+def keep_expiry(credentials: dict[str, Any], body: dict[str, Any]) -> None:
+    """Store ``expires_at`` (Unix seconds) from an OAuth ``expires_in``: the dispatcher
+    refreshes a token shortly before that time instead of failing on it."""
+    expires_in = body.get("expires_in")
+    if isinstance(expires_in, int | float) and expires_in > 0:
+        credentials["expires_at"] = int(time.time() + expires_in)
 
 
 def follow_up(extra: dict[str, Any], label: str, action: Callable[[], T]) -> T | None:

@@ -35,6 +35,7 @@ from sociable.publish.connectors.http import (
     check_media,
     follow_up,
     json_of,
+    keep_expiry,
     media_kind,
     poll,
     public_media_url,
@@ -98,8 +99,7 @@ class InstagramConnector(Connector):
         raise_for(response, write=False, network="Instagram")
         body = json_of(response, write=False)
         self.credentials["token"] = body["access_token"]
-        if body.get("expires_in"):
-            self.credentials["expires_in"] = int(body["expires_in"])
+        keep_expiry(self.credentials, body)
         return dict(self.credentials)
 
     def _container(self, fields: dict[str, Any]) -> str:

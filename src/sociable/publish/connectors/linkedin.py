@@ -32,6 +32,7 @@ from sociable.publish.connectors.http import (
     check_status,
     follow_up,
     json_of,
+    keep_expiry,
     rate_limited,
     read_media,
     send,
@@ -127,8 +128,7 @@ class LinkedInConnector(Connector):
         self.credentials["token"] = body["access_token"]
         if body.get("refresh_token"):
             self.credentials["refresh_token"] = body["refresh_token"]
-        if body.get("expires_in"):
-            self.credentials["expires_in"] = int(body["expires_in"])
+        keep_expiry(self.credentials, body)
         return dict(self.credentials)
 
     def _upload(self, request: PublishRequest) -> list[dict[str, str]]:

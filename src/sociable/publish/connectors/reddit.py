@@ -32,6 +32,7 @@ from sociable.publish.connectors.http import (
     check_status,
     follow_up,
     json_of,
+    keep_expiry,
     rate_limited,
     seconds_in,
     send,
@@ -115,6 +116,7 @@ class RedditConnector(Connector):
         if "access_token" not in body:
             raise AuthExpired(f"Reddit refused the refresh token: {body.get('error', body)}")
         self.credentials["token"] = body["access_token"]
+        keep_expiry(self.credentials, body)
         if body.get("refresh_token"):
             self.credentials["refresh_token"] = body["refresh_token"]
         return dict(self.credentials)

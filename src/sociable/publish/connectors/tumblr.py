@@ -28,6 +28,7 @@ from sociable.publish.connectors.http import (
     check_media,
     check_status,
     json_of,
+    keep_expiry,
     media_kind,
     rate_limited,
     read_media,
@@ -102,6 +103,7 @@ class TumblrConnector(Connector):
         _raise_for(response, write=False)
         body = json_of(response, write=False)
         self.credentials["token"] = body["access_token"]
+        keep_expiry(self.credentials, body)
         if body.get("refresh_token"):
             self.credentials["refresh_token"] = body["refresh_token"]
         return dict(self.credentials)

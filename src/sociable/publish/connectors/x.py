@@ -34,6 +34,7 @@ from sociable.publish.connectors.http import (
     check_status,
     follow_up,
     json_of,
+    keep_expiry,
     media_kind,
     rate_limited,
     read_media,
@@ -108,8 +109,7 @@ class XConnector(Connector):
         self.credentials["token"] = body["access_token"]
         if body.get("refresh_token"):  # X rotates refresh tokens
             self.credentials["refresh_token"] = body["refresh_token"]
-        if body.get("expires_in"):
-            self.credentials["expires_in"] = int(body["expires_in"])
+        keep_expiry(self.credentials, body)
         return dict(self.credentials)
 
     def _upload(self, request: PublishRequest) -> list[str]:
