@@ -41,6 +41,7 @@ Image.MAX_IMAGE_PIXELS = DECODE_PIXEL_CAP
 MAX_FILE_BYTES = 8 * 1024**3
 FFPROBE_TIMEOUT_S = 30.0
 
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".mpeg", ".mpg"})
 # Pillow format names folded into the names the networks use.
 FORMAT_ALIASES = {"MPO": "JPEG", "JPG": "JPEG", "TIF": "TIFF"}
@@ -248,6 +249,10 @@ def declared_size(path: Path) -> tuple[int, int] | None:
 class MediaReadError(Exception):
     """The file is not an image we can read (corrupt, truncated, unknown format)."""
 
+    def __init__(self, message: str, *, unidentified: bool = False) -> None:
+        self.unidentified = unidentified
+        super().__init__(message)
+
 
 class DecompressionBomb(Exception):
     def __init__(self, width: int, height: int) -> None:
@@ -289,7 +294,7 @@ def _read_image(name: str, size_bytes: int, _mtime_ns: int) -> ImageInfo:
         w, h = declared or (0, 0)
         raise DecompressionBomb(w, h) from None
     except UnidentifiedImageError:
-        raise MediaReadError("not an image Pillow can identify") from None
+        raise MediaReadError("not an image Pillow can identify", unidentified=True) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaReadError(f"corrupt or truncated image ({exc})") from None
     if orientation in (5, 6, 7, 8):
@@ -477,8 +482,28 @@ def check_media(
             )
         ]
     except MediaReadError as exc:
+        if path.suffix.lower() in HEIF_SUFFIXES and exc.unidentified:
+            return _heif_findings(path, limits) + check_alt(alt, limits)
         return [_finding("POST301", limits, f"{path.name}: {exc}")]
     return check_image_info(info, limits) + check_alt(alt, limits)
+
+
+def _heif_findings(path: Path, limits: MediaLimits) -> list[MediaFinding]:
+    """HEIC/HEIF: Pillow cannot decode it without a plugin, so only the format is checked."""
+    if "HEIF" not in limits.image_formats:
+        allowed = ", ".join(sorted(limits.image_formats)) or "no images"
+        return [
+            _finding("POST302", limits, f"HEIC images are not accepted on {limits.network}: use "
+                     f"{allowed}")
+        ]  # fmt: skip
+    return [
+        _finding(
+            "POST314",
+            limits,
+            f"{path.name}: HEIC image not inspected (Pillow cannot decode HEIC); only the "
+            "format was checked",
+        )
+    ]
 
 
 # -- video --------------------------------------------------------------------------------

@@ -109,6 +109,14 @@ MEDIA_RULES: tuple[Rule, ...] = (
         "Install ffmpeg (it provides ffprobe) to check duration, frame rate and size.",
         Severity.INFO,
     ),
+    _rule(
+        "POST314",
+        "Image not inspected",
+        "Pillow cannot decode this format (HEIC) without a plugin, so only the format and "
+        "file size were checked.",
+        "Export as JPEG to have it checked fully, or check it on the network.",
+        Severity.INFO,
+    ),
 )
 
 _SEVERITY = {r.code: r.severity for r in MEDIA_RULES}
