@@ -82,7 +82,7 @@ def test_bad_input_exits_2_with_one_line(cli, tmp_path: Path) -> None:  # type: 
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"caf\xe9 \xff")
     result = cli("hashtags", str(bad))
-    assert result.code == 2 and "bad.txt: not valid UTF-8" in result.err
+    assert result.code == 2 and "bad.txt: line 1: not valid UTF-8" in result.err
     assert "Traceback" not in result.err
     post = write(tmp_path, "post.txt", "bread")
     result = cli("hashtags", str(post), "--network", "myspace")
@@ -94,3 +94,14 @@ def test_bad_input_exits_2_with_one_line(cli, tmp_path: Path) -> None:  # type: 
     assert result.code == 2 and "nocols.csv: no text or hashtags column" in result.err
     result = cli("hashtags", str(tmp_path / "nope.txt"))
     assert result.code == 2 and "nope.txt: cannot read" in result.err
+
+
+def test_network_from_front_matter(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    post = write(tmp_path, "post.md", "---\nnetworks: [threads, x]\n---\nSourdough bread\n")
+    result = cli("hashtags", str(post), "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["network"] == "threads" and data["cap"] == 1 and len(data["suggestions"]) == 1
+    broken = write(tmp_path, "broken.md", "---\nnetworks: [x\nbody\n")
+    result = cli("hashtags", str(broken))
+    assert result.code == 2 and "broken.md" in result.err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -14,15 +13,14 @@ from sociable.cli.state import get_state
 from sociable.content.hashtags import HashtagReport, suggest
 from sociable.content.history import History, read_history
 from sociable.content.platforms import load_platforms
+from sociable.content.post import MAX_POST_BYTES, PostInput, decode_text, parse_post
 from sociable.errors import UserError
 
-MAX_POST_BYTES = 4 * 1024 * 1024
 SHOW_ROW_ERRORS = 20
-FRONT_MATTER_END = re.compile(r"^---[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
 
 
-def read_post_text(file: str) -> str:
-    """The post's text from a file or ``-`` (stdin); YAML front matter is skipped."""
+def read_post(file: str) -> PostInput:
+    """The post from a file or ``-`` (stdin): Markdown, optional YAML front matter."""
     where = "<stdin>" if file == "-" else file
     try:
         if file == "-":
@@ -32,23 +30,15 @@ def read_post_text(file: str) -> str:
                 raw = fh.read(MAX_POST_BYTES + 1)
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror or exc}", where=where) from None
-    if len(raw) > MAX_POST_BYTES:
-        raise UserError(f"more than {MAX_POST_BYTES:,} bytes; is this a post?", where=where)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"not valid UTF-8 at byte {exc.start}", where=where) from None
-    if text.startswith(("---\n", "---\r\n")):
-        end = FRONT_MATTER_END.search(text, 3)
-        if end:
-            text = text[end.end() :]
-    return text
+    return parse_post(decode_text(raw, where), where)
 
 
 def hashtags(
     ctx: typer.Context,
     file: str = typer.Argument(..., help="The post: a text or Markdown file, or - for stdin."),
-    network: str = typer.Option("instagram", "--network", "-n", help="The network to post on."),
+    network: str | None = typer.Option(
+        None, "--network", "-n", help="The network (default: the post's first, or instagram)."
+    ),
     top: int | None = typer.Option(
         None, "--top", min=1, max=100, help="How many to show (default: the network's cap)."
     ),
@@ -60,7 +50,9 @@ def hashtags(
     """Suggest hashtags from the post's words and from how past posts with them performed."""
     settings = get_state(ctx).settings
     platforms = load_platforms(settings.platforms)
-    text = read_post_text(file)
+    post = read_post(file)
+    text = post.text
+    network = network or (post.networks[0] if post.networks else "instagram")
     past: History | None = read_history(history) if history is not None else None
     report = suggest(
         text,
