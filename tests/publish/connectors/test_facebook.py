@@ -166,3 +166,24 @@ def test_policy_block_is_rejected(respx_mock: respx.MockRouter, http: httpx.Clie
     )
     with pytest.raises(Rejected, match="abusive"):
         conn(http).publish(PublishRequest(10, "x"))
+
+
+def test_video_goes_to_the_video_host(
+    respx_mock: respx.MockRouter, http: httpx.Client, tmp_path: Path, png: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0\0\0 ftypmp42" + b"\0" * 100)
+    route = respx_mock.post("https://graph-video.facebook.com/v23.0/555/videos").respond(
+        json={"id": "v77"}
+    )
+    result = conn(http).publish(
+        PublishRequest(11, "Watch", media=(MediaItem(clip, "video/mp4"),), link="https://a.example")
+    )
+    assert result.remote_id == "v77"
+    raw = route.calls.last.request.content
+    assert b'name="source"' in raw and clip.read_bytes() in raw
+    assert b"Watch\n\nhttps://a.example" in raw.replace(b"\r\n", b"\n")
+    with respx.mock() as router, pytest.raises(Rejected, match="one video"):
+        media = (MediaItem(clip, "video/mp4"), MediaItem(png, "image/png"))
+        conn(http).publish(PublishRequest(12, "x", media=media))
+    assert not router.calls

@@ -24,9 +24,17 @@ from sociable.publish.connectors.base import (
     content_fingerprint,
 )
 from sociable.publish.connectors.graph import raise_for
-from sociable.publish.connectors.http import check_media, follow_up, json_of, read_media, send
+from sociable.publish.connectors.http import (
+    check_media,
+    follow_up,
+    json_of,
+    media_kind,
+    read_media,
+    send,
+)
 
 GRAPH = "https://graph.facebook.com"
+VIDEO_GRAPH = "https://graph-video.facebook.com"
 DEFAULT_VERSION = "v23.0"
 
 
@@ -34,10 +42,11 @@ class FacebookConnector(Connector):
     network = "facebook"
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_media=10,
-        media_kinds=frozenset({"image", "gif"}),
+        media_kinds=frozenset({"image", "gif", "video"}),
         first_comment=True,
     )
     max_image_bytes = 10 * 1024 * 1024
+    max_video_bytes = 1024 * 1024 * 1024  # non-resumable upload limit (1 GB)
 
     @property
     def page_id(self) -> str:
@@ -46,13 +55,16 @@ class FacebookConnector(Connector):
             raise Rejected("Facebook account needs settings.page_id")
         return page
 
-    def _url(self, path: str) -> str:
-        return f"{GRAPH}/{self.settings.get('version') or DEFAULT_VERSION}/{path}"
+    def _url(self, path: str, host: str = GRAPH) -> str:
+        return f"{host}/{self.settings.get('version') or DEFAULT_VERSION}/{path}"
 
-    def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
+    def _call(
+        self, method: str, path: str, *, write: bool, host: str = GRAPH, **kwargs: Any
+    ) -> Any:
         params = dict(kwargs.pop("params", {}))
         params["access_token"] = self.credentials.get("token", "")
-        response = send(self.http, method, self._url(path), write=write, params=params, **kwargs)
+        url = self._url(path, host)
+        response = send(self.http, method, url, write=write, params=params, **kwargs)
         raise_for(response, write=write, network="Facebook")
         return json_of(response, write=write)
 
@@ -75,7 +87,24 @@ class FacebookConnector(Connector):
 
     def publish(self, request: PublishRequest) -> PublishResult:
         check_media(request.media, self.capabilities.max_media, self.capabilities.media_kinds)
-        if len(request.media) == 1:
+        videos = [m for m in request.media if media_kind(m) == "video"]
+        if videos and len(request.media) > 1:
+            raise Rejected("a Facebook video post carries one video and nothing else")
+        if videos:
+            item = videos[0]
+            data = read_media(item, self.max_video_bytes)
+            # POST graph-video.facebook.com/{page-id}/videos (multipart: source, description)
+            # -> {id} (docs: graph-api/reference/page/videos, non-resumable upload)
+            made = self._call(
+                "POST",
+                f"{self.page_id}/videos",
+                write=True,
+                files={"source": (item.path.name, data, item.mime_type)},
+                data={"description": _with_link(request)},
+                host=VIDEO_GRAPH,
+            )
+            post_id = str(made["id"])
+        elif len(request.media) == 1:
             item = request.media[0]
             data = read_media(item, self.max_image_bytes)
             fields = {"message": _with_link(request)}  # a photo post has no link field
