@@ -7,6 +7,7 @@ own account. Setup: ``make test`` runs ``npm ci`` in tests/publish/connectors/pd
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import uuid
@@ -29,7 +30,7 @@ PDS_DIR = Path(__file__).parent / "pds"
 
 
 @pytest.fixture(scope="module")
-def pds() -> Iterator[str]:
+def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     node = shutil.which("node")
     assert node, "node is needed for the real PDS"
     assert (PDS_DIR / "node_modules" / "@atproto" / "dev-env").is_dir(), (
@@ -38,6 +39,8 @@ def pds() -> Iterator[str]:
     proc = subprocess.Popen(
         [node, "start.js"],
         cwd=PDS_DIR,
+        # the PDS keeps its repos and blobs under os.tmpdir(): keep them in pytest's tmp
+        env={**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("pds"))},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
