@@ -185,3 +185,43 @@ def test_failed_first_comment_keeps_the_post(
 @given(st.text(max_size=50))
 def test_little_escaping_round_trips(text: str) -> None:
     assert unescape_little(escape_little(text)) == text
+
+
+def test_video_initialize_parts_finalize(
+    respx_mock: respx.MockRouter, http: httpx.Client, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(bytes(range(200)) * 10)  # 2,000 bytes in two parts
+    init = respx_mock.post(f"{API}/rest/videos", params={"action": "initializeUpload"}).respond(
+        json={
+            "value": {
+                "video": "urn:li:video:V1",
+                "uploadToken": "tok-1",
+                "uploadInstructions": [
+                    {"uploadUrl": "https://up.example/p1", "firstByte": 0, "lastByte": 1199},
+                    {"uploadUrl": "https://up.example/p2", "firstByte": 1200, "lastByte": 1999},
+                ],
+            }
+        }
+    )
+    p1 = respx_mock.put("https://up.example/p1").respond(200, headers={"etag": '"e1"'})
+    p2 = respx_mock.put("https://up.example/p2").respond(200, headers={"etag": '"e2"'})
+    final = respx_mock.post(f"{API}/rest/videos", params={"action": "finalizeUpload"}).respond(200)
+    posts = respx_mock.post(f"{API}/rest/posts").respond(
+        201, headers={"x-restli-id": "urn:li:share:v"}
+    )
+    result = conn(http, ORG).publish(
+        PublishRequest(9, "Watch", media=(MediaItem(clip, "video/mp4"),))
+    )
+    assert result.remote_id == "urn:li:share:v"
+    request = json.loads(init.calls.last.request.content)["initializeUploadRequest"]
+    assert request["owner"] == ORG and request["fileSizeBytes"] == 2000
+    assert p1.calls.last.request.content + p2.calls.last.request.content == clip.read_bytes()
+    assert json.loads(final.calls.last.request.content)["finalizeUploadRequest"] == {
+        "video": "urn:li:video:V1",
+        "uploadToken": "tok-1",
+        "uploadedPartIds": ["e1", "e2"],
+    }
+    assert json.loads(posts.calls.last.request.content)["content"] == {
+        "media": {"id": "urn:li:video:V1"}
+    }
