@@ -308,6 +308,28 @@ def test_duplicate_and_unknown_refs(ws: Ws) -> None:
     assert ws.run("accounts", "check", "nobody").code == 2
 
 
+def test_remove_refuses_while_publications_are_due(ws: Ws, receiver: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sociable.store.models import Workspace
+    from tests.publish.factories import publication
+
+    ws.run("accounts", "add", "webhook", "--name", "z", "--url", receiver, "--secret", SECRET)
+    db = open_database(ws.url)
+    try:
+        with db.session() as s:
+            account = s.scalars(select(Account)).one()
+            workspace = s.scalars(select(Workspace)).one()
+            publication(s, workspace, account, datetime.now(UTC) + timedelta(days=1))
+    finally:
+        db.dispose()
+    refused = ws.run("accounts", "remove", "1")
+    assert refused.code == 2 and "1 publication(s) not yet done" in refused.err
+    assert len(ws.accounts()) == 1
+    forced = ws.run("accounts", "remove", "1", "--force")
+    assert forced.code == 0 and ws.accounts() == []
+
+
 def test_empty_workspace(ws: Ws) -> None:
     result = ws.run("accounts", "check")
     assert result.code == 0 and "no accounts yet" in result.out

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,9 @@ from sociable.cli.state import CliState, get_state
 from sociable.errors import SociableError, UserError
 from sociable.publish.connectors.base import AuthExpired, ConnectorError
 from sociable.publish.connectors.registry import connector_class, networks
+from sociable.publish.states import TERMINAL
 from sociable.store.models import Account, Workspace
+from sociable.store.models.publish import Publication
 from sociable.workspaces import current_workspace
 
 app = typer.Typer(help="Network accounts: add, list, check, remove.", no_args_is_help=True)
@@ -432,6 +434,9 @@ def check_cmd(
 def remove(
     ctx: typer.Context,
     account_ref: str = typer.Argument(..., help="Account id or network:handle."),
+    force: bool = typer.Option(
+        False, "--force", help="Remove even with publications still to send."
+    ),
 ) -> None:
     """Disconnect an account and delete its stored credentials."""
     state = get_state(ctx)
@@ -439,11 +444,19 @@ def remove(
         workspace = current_workspace(session, state.settings)
         account = _find(session, workspace, account_ref)
         label = f"#{account.id} {account.network}:{account.handle}"
-        session.delete(account)
-        try:
-            session.flush()
-        except IntegrityError:
+        pending = session.scalar(
+            select(func.count())
+            .select_from(Publication)
+            .where(
+                Publication.account_id == account.id,
+                Publication.state.not_in([s.value for s in TERMINAL]),
+            )
+        )
+        if pending and not force:
             raise UserError(
-                f"{label} still has publications; cancel them first", where="accounts remove"
-            ) from None
+                f"{label} has {pending} publication(s) not yet done: cancel them first "
+                "or use --force",
+                where="accounts remove",
+            )
+        session.delete(account)
     say(f"removed {label}")
