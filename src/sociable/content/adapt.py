@@ -124,7 +124,7 @@ def trim_hashtags(text: str, keep: int) -> tuple[str, list[str], list[str]]:
         after = text[tag.end :]
         prev_word = before.rstrip().rsplit(None, 1)[-1] if before.strip() else ""
         next_word = after.lstrip().split(None, 1)[0] if after.strip() else ""
-        in_run = (not prev_word or prev_word[0] in "#＃") and (
+        in_run = (not prev_word or prev_word[0] in "#＃" or prev_word[-1] in ".!?…:") and (
             not next_word or next_word[0] in "#＃"
         )
         if in_run:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import regex
@@ -62,11 +63,19 @@ def nfc(text: str) -> str:
 
 def graphemes(text: str) -> int:
     """Extended grapheme clusters (what a person sees as characters)."""
-    return len(text) if text.isascii() and "\r\n" not in text else len(GRAPHEME_RE.findall(text))
+    if text.isascii() and "\r\n" not in text:
+        return len(text)
+    return _graphemes(text) if len(text) > 1000 else len(GRAPHEME_RE.findall(text))
+
+
+@lru_cache(maxsize=8)
+def _graphemes(text: str) -> int:
+    """Long texts are counted for several networks; segment them once."""
+    return len(GRAPHEME_RE.findall(text))
 
 
 def utf16_units(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return twitter.utf16_length(text)
 
 
 def utf8_bytes(text: str) -> int:
@@ -85,61 +94,90 @@ def _x_config(platform: Platform) -> twitter.TwitterConfig:
     )
 
 
-# A segment is (start, end, weight): its code point span in the text and what it counts.
-Segment = tuple[int, int, int]
+# A special is (start, end, weight): a span that counts as a fixed weight (a URL as 23,
+# Mastodon's @user@host as @user); the text between specials counts in the network's unit.
+Special = tuple[int, int, int]
 
 
-def _unit_weight(unit: Counting, piece: str) -> int:
+def _unit(platform: Platform) -> Counting:
+    return Counting.GRAPHEMES if platform.counting is Counting.MASTODON else platform.counting
+
+
+def measure(text: str, unit: Counting) -> int:
+    """The length of ``text`` in ``unit`` (no URL or mention rules)."""
     if unit is Counting.UTF16:
-        return utf16_units(piece)
+        return twitter.utf16_length(text)
     if unit is Counting.UTF8_BYTES:
-        return utf8_bytes(piece)
+        return utf8_bytes(text)
     if unit is Counting.CODEPOINTS:
-        return len(piece)
-    return 1  # a grapheme
+        return len(text)
+    return graphemes(text)
 
 
-def _segments(text: str, platform: Platform) -> list[Segment]:
-    unit = platform.counting
-    special: dict[int, tuple[int, int]] = {}  # start -> (end, weight)
-    if unit is Counting.MASTODON:
+def _specials(text: str, platform: Platform) -> list[Special]:
+    out: list[Special] = []
+    if platform.counting is Counting.MASTODON:
         url_len = platform.url_length if platform.url_length is not None else 23
         for url, s, e in twitter._url_spans(text):
             if url.lower().startswith(("http://", "https://")):
-                special[s] = (e, url_len)
+                out.append((s, e, url_len))
+        in_url = twitter.span_mask(len(text), out)
         for m in MASTODON_MENTION_RE.finditer(text):
-            if m.start() not in special:
-                # "@user" counts its graphemes, "@host" nothing
-                special[m.start()] = (m.end(), graphemes("@" + m.group(1)))
-        unit = Counting.GRAPHEMES
+            if not in_url[m.start()]:
+                out.append((m.start(), m.end(), graphemes("@" + m.group(1))))
     elif platform.url_length is not None:
-        for _url, s, e in twitter._url_spans(text):
-            special[s] = (e, platform.url_length)
-    out: list[Segment] = []
-    if unit is Counting.GRAPHEMES:
-        pieces = [(m.start(), m.end()) for m in GRAPHEME_RE.finditer(text)]
-    else:
-        pieces = [(i, i + 1) for i in range(len(text))]
-    skip_until = 0
-    for s, e in pieces:
-        if s < skip_until:
-            continue
-        hit = special.get(s)
-        if hit is not None:
-            out.append((s, hit[0], hit[1]))
-            skip_until = hit[0]
-            continue
-        out.append((s, e, _unit_weight(unit, text[s:e])))
-    return out
+        out = [(s, e, platform.url_length) for _u, s, e in twitter._url_spans(text)]
+    return sorted(out)
 
 
-def _cut(segments: list[Segment], limit: int) -> int | None:
+def _pieces_of(text: str, unit: Counting) -> list[tuple[int, int]]:
+    if unit in (Counting.GRAPHEMES, Counting.MASTODON):
+        return [(m.start(), m.end()) for m in GRAPHEME_RE.finditer(text)]
+    return [(i, i + 1) for i in range(len(text))]
+
+
+def _cut_in_gap(gap: str, offset: int, unit: Counting, room: int) -> int:
+    """The offset of the first unit of ``gap`` that does not fit in ``room``."""
+    if unit is Counting.CODEPOINTS:
+        return offset + max(0, room)
+    used = 0
+    if unit in (Counting.GRAPHEMES, Counting.MASTODON):
+        for count, m in enumerate(GRAPHEME_RE.finditer(gap)):
+            if count >= room:
+                return offset + m.start()
+        return offset + len(gap)
+    for i, ch in enumerate(gap):
+        used += measure(ch, unit)
+        if used > room:
+            return offset + i
+    return offset + len(gap)
+
+
+def _length_and_cut(text: str, platform: Platform) -> tuple[int, int | None]:
+    unit = _unit(platform)
+    limit = platform.text_limit
+    specials = _specials(text, platform)
     total = 0
-    for s, _e, w in segments:
-        total += w
-        if total > limit:
-            return s
-    return None
+    pos = 0
+    for s, e, w in specials:
+        total += measure(text[pos:s], unit) + w
+        pos = e
+    total += measure(text[pos:], unit)
+    if total <= limit:
+        return total, None
+    used = 0
+    pos = 0
+    for s, e, w in [*specials, (len(text), len(text), 0)]:
+        gap = text[pos:s]
+        size = measure(gap, unit)
+        if used + size > limit:
+            return total, _cut_in_gap(gap, pos, unit, limit - used)
+        used += size
+        if used + w > limit:
+            return total, s
+        used += w
+        pos = e
+    return total, len(text)
 
 
 def count_text(text: str, platform: Platform) -> NetworkCount:
@@ -147,24 +185,14 @@ def count_text(text: str, platform: Platform) -> NetworkCount:
     text = nfc(text)
     limit = platform.text_limit
     if platform.counting is Counting.X_WEIGHTED:
-        cfg = _x_config(platform)
-        result = twitter.parse_tweet(text, cfg)
+        result = twitter.parse_tweet(text, _x_config(platform))
         length = result.weighted_length
         fits = length <= limit and (result.valid or not text)
-        cut = None if fits else twitter.cut_index(text, cfg)
+        cut = None if fits else twitter.cut_from_result(text, result)
         if cut is None and not fits:
             cut = len(text)
         return NetworkCount(platform.name, length, limit, limit - length, fits, cut, "weighted")
-    simple = platform.url_length is None and platform.counting is not Counting.MASTODON
-    if simple and text.isascii() and "\r\n" not in text:
-        length = len(text)  # every unit is one code point here
-        segments: list[Segment] | None = None
-    else:
-        segments = _segments(text, platform)
-        length = sum(w for _s, _e, w in segments)
-    cut = None
-    if length > limit:
-        cut = _cut(segments, limit) if segments is not None else limit
+    length, cut = _length_and_cut(text, platform)
     valid = length <= limit
     size = max_bytes = None
     if platform.max_bytes is not None:
@@ -189,7 +217,8 @@ def count_text(text: str, platform: Platform) -> NetworkCount:
 def _byte_cut(text: str, max_bytes: int) -> int:
     """The first grapheme start whose grapheme would pass ``max_bytes``."""
     total = 0
-    for m in GRAPHEME_RE.finditer(text):
+    # graphemes take at least one byte, so no cut lies past max_bytes code points
+    for m in GRAPHEME_RE.finditer(text, 0, max_bytes + 1):
         total += utf8_bytes(m.group(0))
         if total > max_bytes:
             return m.start()

@@ -57,10 +57,10 @@ def mentions(text: str, network: str) -> list[Mention]:
     if network == "bluesky":
         return [Mention(m.group(1), m.start(), m.end()) for m in BSKY_MENTION_RE.finditer(text)]
     if network in ("mastodon",):
-        urls = [(s, e) for _u, s, e in twitter._url_spans(text)]
+        in_url = twitter.span_mask(len(text), [(s, e) for _u, s, e in twitter._url_spans(text)])
         found = []
         for m in FEDI_MENTION_RE.finditer(text):
-            if any(s <= m.start() < e for s, e in urls):
+            if in_url[m.start()]:
                 continue
             found.append(Mention(m.group(1), m.start(), m.end(), m.group(2)))
         return found
@@ -99,20 +99,20 @@ def bluesky_facets(
     """
     offsets = _byte_offsets(text)
     facets: list[tuple[int, dict[str, Any]]] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))
     for ent in twitter.extract_urls(text):
         uri = ent.text if "://" in ent.text else f"https://{ent.text}"
         facets.append((ent.start, _facet(offsets, ent.start, ent.end, "link", uri=uri)))
-        taken.append((ent.start, ent.end))
+        taken[ent.start : ent.end] = b"\x01" * (ent.end - ent.start)
     for m in mentions(text, "bluesky"):
-        if any(s <= m.start < e for s, e in taken):
+        if taken[m.start]:
             continue
         did = resolve_handle(m.handle) if resolve_handle else None
         if did:
             facets.append((m.start, _facet(offsets, m.start, m.end, "mention", did=did)))
-            taken.append((m.start, m.end))
+            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
     for tag, s, e in _bsky_tags(text):
-        if any(ts <= s < te for ts, te in taken):
+        if taken[s]:
             continue
         facets.append((s, _facet(offsets, s, e, "tag", tag=tag)))
     return [f for _s, f in sorted(facets, key=lambda x: x[0])]

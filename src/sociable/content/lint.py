@@ -120,9 +120,12 @@ def _check_characters(text: str, out: _Collector) -> None:
         names = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))
         out.add("POST105", ALL, f"text contains {len(bad)} character(s) networks reject: {names}")
     hidden = _BIDI.findall(text)
-    emoji_spans = [(m.start(), m.end()) for m in twitter.EMOJI_RE.finditer(text)]
-    for i, ch in enumerate(text):
-        if ch in "\u200c\u200d" and not any(s <= i < e for s, e in emoji_spans):
+    joiners = [m.start() for m in regex.finditer(r"[\u200c\u200d]", text)]
+    spans = [(m.start(), m.end()) for m in twitter.EMOJI_RE.finditer(text)] if joiners else []
+    in_emoji = twitter.span_mask(len(text), spans)
+    for i in joiners:
+        ch = text[i]
+        if not in_emoji[i]:
             left = text[i - 1] if i else " "
             right = text[i + 1] if i + 1 < len(text) else " "
             if left.isascii() and right.isascii():
@@ -216,11 +219,12 @@ def _check_mentions(
             handles = ", ".join(f"@{m.handle}@{m.host}" for m in fedi[:3])
             out.add("POST204", name, f"{handles}: a fediverse address does not work on {p.title}")
         if name == "bluesky":
-            plain = [m for m in entities.mentions(text, "x") if "." not in m.handle]
+            bsky = twitter.span_mask(
+                len(text), [(b.start, b.end) for b in entities.mentions(text, "bluesky")]
+            )
             loose = [
-                m for m in plain
-                if not any(b.start <= m.start < b.end for b in entities.mentions(text, "bluesky"))
-            ]  # fmt: skip
+                m for m in entities.mentions(text, "x") if "." not in m.handle and not bsky[m.start]
+            ]
             if loose:
                 names = ", ".join(f"@{m.handle}" for m in loose[:3])
                 out.add(
@@ -357,6 +361,16 @@ def _preview_verdict(result: Any) -> list[str]:
         msg = p.get("message") if isinstance(p, Mapping) else getattr(p, "message", str(p))
         if str(getattr(sev, "value", sev)) == "error":
             messages.append(str(msg))
+    cards = result.get("cards") if isinstance(result, Mapping) else getattr(result, "cards", None)
+    if isinstance(cards, Mapping):
+        hidden = [
+            str(name)
+            for name, card in cards.items()
+            if (card.get("shown") if isinstance(card, Mapping) else getattr(card, "shown", True))
+            is False
+        ]
+        if hidden:
+            messages.append(f"no link preview on {', '.join(hidden)}")
     if ready is False and not messages:
         messages.append("the page's preview is incomplete")
     return messages

@@ -234,10 +234,29 @@ def _domain_ok(domain: str) -> bool:
     return True
 
 
+def span_mask(length: int, spans: Any) -> bytearray:
+    """A byte per code point, 1 where one of ``spans`` ((start, end, ...)) covers it."""
+    mask = bytearray(length)
+    for span in spans:
+        start, end = span[0], span[1]
+        mask[start:end] = b"\x01" * (end - start)
+    return mask
+
+
 def _url_spans(text: str) -> list[tuple[str, int, int]]:
     """(url, start, end) in code points, like twitter-text's extractUrlsWithIndices."""
     if "." not in text:
         return []
+    return list(_url_spans_cached(text))
+
+
+@lru_cache(maxsize=16)
+def _url_spans_cached(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Lint and count ask for the same text's URLs several times; find them once."""
+    return tuple(_find_url_spans(text))
+
+
+def _find_url_spans(text: str) -> list[tuple[str, int, int]]:
     rx = _url_regexes()
     urls: list[tuple[str, int, int]] = []
     for m in rx["url"].finditer(text):
@@ -387,77 +406,117 @@ class TweetLength:
         }
 
 
-_WEIGHT_CACHE: dict[tuple[TwitterConfig, str], int] = {}
+@lru_cache(maxsize=16)
+def _range_classes(ranges: tuple[tuple[int, int, int], ...]) -> list[tuple[Any, int]]:
+    """One compiled character class per weight, for counting in C rather than in Python."""
+    by_weight: dict[int, list[str]] = {}
+    for lo, hi, weight in ranges:
+        by_weight.setdefault(weight, []).append(f"\\U{lo:08x}-\\U{hi:08x}")
+    return [(regex.compile(f"[{''.join(parts)}]"), w) for w, parts in by_weight.items()]
+
+
+def _base_weight(text: str, config: TwitterConfig) -> int:
+    """Sum of every code point's range weight (no URL or emoji rules)."""
+    if not text:
+        return 0
+    if (
+        text.isascii()
+        and config.ranges
+        and config.ranges[0][0] == 0
+        and config.ranges[0][1] >= 0x7F
+    ):
+        return len(text) * config.ranges[0][2]
+    total = 0
+    rest = len(text)
+    for rx, weight in _range_classes(config.ranges):
+        n = len(rx.findall(text))
+        total += n * weight
+        rest -= n
+    return total + rest * config.default_weight
 
 
 def _char_weight(ch: str, config: TwitterConfig) -> int:
-    key = (config, ch)
-    w = _WEIGHT_CACHE.get(key)
-    if w is None:
-        cp = ord(ch)
-        w = config.default_weight
-        for lo, hi, weight in config.ranges:
-            if lo <= cp <= hi:
-                w = weight
-                break
-        if len(_WEIGHT_CACHE) < 200_000:
-            _WEIGHT_CACHE[key] = w
-    return w
+    cp = ord(ch)
+    for lo, hi, weight in config.ranges:
+        if lo <= cp <= hi:
+            return weight
+    return config.default_weight
+
+
+def utf16_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+_INVALID_CHARS = frozenset("\ufffe\ufeff\uffff")
+
+
+def _valid_end(
+    norm: str,
+    urls: dict[int, int],
+    emoji: dict[int, int],
+    config: TwitterConfig,
+    limit: int,
+) -> int:
+    """twitter-text's validRangeEnd (inclusive UTF-16 index into ``norm``).
+
+    Walks entity by entity and stops once the text is over the limit or invalid, so the
+    cost is bounded by the limit, not by the length of the text.
+    """
+    weighted = 0
+    valid_end = 0
+    u16 = 0
+    i = 0
+    n = len(norm)
+    url_weight = config.transformed_url_length * config.scale
+    while i < n:
+        end = urls.get(i)
+        if end is not None:
+            weighted += url_weight
+        else:
+            end = emoji.get(i)
+            if end is not None:
+                weighted += config.default_weight
+            else:
+                weighted += _char_weight(norm[i], config)
+                end = i + 1
+        span = norm[i:end]
+        last_unit = u16 + utf16_length(span) - 1
+        if span[-1] in _INVALID_CHARS or weighted > limit:
+            break
+        valid_end = last_unit
+        u16 = last_unit + 1
+        i = end
+    return valid_end
 
 
 def parse_tweet(text: str, config: TwitterConfig = CONFIG_V3) -> TweetLength:
     """Weighted length and validity of ``text`` on X, exactly as twitter-text computes it."""
-    norm = unicodedata.normalize("NFC", text) if not text.isascii() else text
+    norm = text if text.isascii() else unicodedata.normalize("NFC", text)
     scale = config.scale
     limit = config.max_weighted_length * scale
-    url_weight = config.transformed_url_length * scale
-    urls = {s: e for _, s, e in _url_spans(norm)} if "." in norm else {}
-    ascii_fast = norm.isascii() and config.ranges and config.ranges[0][0] == 0
-    if ascii_fast and not urls and config.ranges[0][2] * len(norm) <= limit:
-        # Common case: short ASCII without links; every char weighs the Latin weight.
-        weighted = config.ranges[0][2] * len(norm)
-        valid_end = len(norm) - 1 if norm else 0
-        invalid = False
+    spans = _url_spans(norm) if "." in norm else []
+    urls = {s: e for _u, s, e in spans}
+    weighted = _base_weight(norm, config)
+    for _u, s, e in spans:
+        weighted += config.transformed_url_length * scale - _base_weight(norm[s:e], config)
+    emoji: dict[int, int] = {}
+    if config.emoji_parsing and not norm.isascii():
+        for m in EMOJI_RE.finditer(norm):
+            s, e = m.start(), m.end()
+            if any(us <= s < ue for us, ue in urls.items()):
+                continue
+            emoji[s] = e
+            weighted += config.default_weight - _base_weight(m.group(0), config)
+    invalid = not norm.isascii() and any(ch in _INVALID_CHARS for ch in norm)
+    if invalid or weighted > limit:
+        valid_end = _valid_end(norm, urls, emoji, config, limit)
     else:
-        emoji: dict[int, int] = {}
-        if config.emoji_parsing and not norm.isascii():
-            emoji = {m.start(): m.end() for m in EMOJI_RE.finditer(norm)}
-        weighted = 0
-        valid_end = 0  # in UTF-16 units
-        invalid = False
-        u16 = 0  # UTF-16 index of the current code point
-        i = 0
-        n = len(norm)
-        while i < n:
-            end = urls.get(i)
-            if end is not None:
-                weighted += url_weight
-                span = norm[i:end]
-            else:
-                end = emoji.get(i)
-                if end is not None:
-                    weighted += config.default_weight
-                    span = norm[i:end]
-                else:
-                    ch = norm[i]
-                    weighted += _char_weight(ch, config)
-                    end = i + 1
-                    span = ch
-            width = _utf16_len(span)
-            last_unit = u16 + width - 1
-            if not invalid:
-                # twitter-text tests only the code unit at the entity's last position
-                last = span[-1]
-                invalid = last in "\ufffe\ufeff\uffff" if ord(last) <= 0xFFFF else False
-            if not invalid and weighted <= limit:
-                valid_end = last_unit
-            u16 += width
-            i = end
-    length = weighted // scale if weighted % scale == 0 else weighted / scale
+        valid_end = max(0, utf16_length(norm) - 1)
+    length = weighted / scale
     valid = not invalid and 0 < weighted <= limit
-    permillage = int((weighted / scale) / config.max_weighted_length * 1000)
-    text16 = _utf16_len(text)
-    norm16 = _utf16_len(norm)
+    permillage = int(length / config.max_weighted_length * 1000)
+    text16 = utf16_length(text)
+    norm16 = utf16_length(norm)
     return TweetLength(
         weighted_length=int(length),
         valid=valid,
@@ -502,14 +561,24 @@ def is_valid_url(url: str, *, require_protocol: bool = True) -> bool:
 
 def cut_index(text: str, config: TwitterConfig = CONFIG_V3) -> int | None:
     """The code point offset where X would cut ``text`` (None when it fits)."""
-    result = parse_tweet(text, config)
+    return cut_from_result(text, parse_tweet(text, config))
+
+
+def cut_from_result(text: str, result: TweetLength) -> int | None:
+    """Where to cut ``text`` given its :func:`parse_tweet` result (None when valid)."""
     if result.valid or not text:
         return None
-    # valid_range_end is an inclusive UTF-16 index into the original text
-    target = result.valid_range_end + 1
+    target = result.valid_range_end + 1  # inclusive UTF-16 end -> exclusive
+    if result.valid_range_end == 0 and not _fits_first(text, result):
+        return 0
     units = 0
     for i, ch in enumerate(text):
         if units >= target:
             return i
         units += 2 if ord(ch) > 0xFFFF else 1
     return len(text)
+
+
+def _fits_first(text: str, result: TweetLength) -> bool:
+    """validRangeEnd 0 is ambiguous: the first character fits, or nothing does."""
+    return result.weighted_length > 0 and text[0] not in _INVALID_CHARS
