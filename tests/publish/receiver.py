@@ -126,7 +126,10 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 512  # the default backlog of 5 drops bursts of connections
+
+        server = Server(("127.0.0.1", port), Handler)
         server.daemon_threads = True
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()

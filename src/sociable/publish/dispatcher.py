@@ -21,9 +21,10 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sociable import net
 from sociable.clock import Clock, system_clock
@@ -59,7 +61,9 @@ from sociable.publish.preflight import (
 from sociable.publish.states import (
     InvalidTransition,
     StaleTransition,
+    record_published,
     transition,
+    transition_batch,
     transition_many,
 )
 from sociable.store.db import Database
@@ -100,6 +104,16 @@ class Job:
     late_minutes: int = 60
     token_expires_at: datetime | None = None
     min_interval: float = 0.0
+
+
+@dataclass
+class Attempt:
+    """What one request did: a result or the error, and when we learned it."""
+
+    job: Job
+    result: PublishResult | None
+    error: BaseException | None
+    at: datetime
 
 
 @dataclass
@@ -445,6 +459,73 @@ class Dispatcher:
             stats.count(state)
         return len(claims)
 
+    def drain(
+        self,
+        stats: PassStats,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        between: Callable[[], None] = lambda: None,
+    ) -> int:
+        """Claim and send until nothing is due, keeping every thread busy.
+
+        Claims are topped up as sends finish (never more than two per thread waiting), so one
+        slow request holds up one thread, not a whole batch, and a claimed publication waits
+        only briefly for a thread, well inside its lease.
+        """
+        if self._pool is None:
+            total = 0
+            while not should_stop():
+                n = self.dispatch(stats)
+                total += n
+                between()
+                if n == 0:
+                    break
+            return total
+        pool = self._pool
+        limit = self.settings.concurrency
+        in_flight: set[Future[Attempt]] = set()
+        total, exhausted_at = 0, -1.0
+        while True:
+            recheck = exhausted_at < 0 or time.monotonic() - exhausted_at > 0.2
+            # Top up by whole batches (half the threads free), not one by one: a claim costs
+            # the same few round trips for 1 row or 32.
+            if recheck and not should_stop() and len(in_flight) <= limit // 2:
+                want = min(self.settings.batch_size, limit - len(in_flight))
+                claims = self.claim(want)
+                stats.claimed += len(claims)
+                total += len(claims)
+                exhausted_at = time.monotonic() if len(claims) < want else -1.0
+                ready = []
+                for job in self.load(claims):
+                    finished = self._checked(job)
+                    if finished is None:
+                        ready.append(job)
+                    else:
+                        stats.count(finished)
+                in_flight |= {pool.submit(self.attempt, job) for job in self.mark_sending(ready)}
+            if not in_flight:
+                break
+            done, in_flight = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
+            if done and in_flight:
+                # Gather what finishes right after, to record it in the same transaction.
+                more, in_flight = wait(in_flight, timeout=0.01)
+                done |= more
+            if done:
+                for state in self.record_many([future.result() for future in done]):
+                    stats.count(state)
+            between()
+        return total
+
+    def _checked(self, job: Job) -> str | None:
+        """:meth:`_before_send` for the batched path: a stale claim is simply dropped."""
+        if job.publication.claim_token != job.token:
+            return "lost"
+        try:
+            return self._before_send(job)
+        except (StaleTransition, InvalidTransition) as exc:
+            log.info("publication %s: %s", job.publication.id, exc)
+            return "lost"
+
     def run_job(self, job: Job) -> str:
         """Take one claimed publication to its next state; the state it ends in."""
         if job.publication.claim_token != job.token:
@@ -457,6 +538,11 @@ class Dispatcher:
             return "lost"
 
     def _run_job(self, job: Job) -> str:
+        finished = self._before_send(job)
+        return finished if finished is not None else self.send(job)
+
+    def _before_send(self, job: Job) -> str | None:
+        """Every check before a request; the state it ended in, or None to send it."""
         pub = job.publication
         now = self.clock()
         try:
@@ -489,7 +575,7 @@ class Dispatcher:
         except Exception as exc:  # a bug must not leave the publication claimed forever
             log.exception("publication %s failed before sending", pub.id)
             return self._finish(job, S.FAILED, error=f"internal error before sending: {exc!r}")
-        return self.send(job)
+        return None
 
     def send(self, job: Job, *, from_state: PubState = S.CLAIMED) -> str:
         """Commit ``sending``, make the request, commit the outcome."""
@@ -508,6 +594,11 @@ class Dispatcher:
                 sent_at=now,
                 attempts=pub.attempts + 1,
             )
+        return self.record(self.attempt(job))
+
+    def attempt(self, job: Job) -> Attempt:
+        """The request itself (no state change): once, or twice after a token refresh."""
+        assert job.connector is not None and job.request is not None
         refreshed = False
         while True:
             try:
@@ -520,32 +611,140 @@ class Dispatcher:
                         continue  # a 401 created nothing: safe to send again
                     except ConnectorError as refresh_error:
                         exc = AuthExpired(f"{exc}; refresh failed: {refresh_error}")
-                return self._finish(
-                    job, S.FAILED, error=f"{exc}: reconnect the account", from_state=S.SENDING
-                )
-            except (RateLimited, Transient) as exc:
-                return self._retry_or_fail(job, exc, S.SENDING)
-            except Rejected as exc:
-                return self._finish(job, S.FAILED, error=str(exc), from_state=S.SENDING)
-            except OutcomeUnknown as exc:
-                return self._unknown(job, str(exc))
+                return Attempt(job, None, exc, self.clock())
             except Exception as exc:
-                log.exception("publication %s: unexpected error while sending", pub.id)
-                return self._unknown(job, f"unexpected error while sending: {exc!r}")
-            return self._published(job, result)
+                return Attempt(job, None, exc, self.clock())
+            return Attempt(job, result, None, self.clock())
+
+    def record(self, attempt: Attempt) -> str:
+        """Commit what one request did (see :meth:`record_many` for the batched path)."""
+        job, exc = attempt.job, attempt.error
+        if exc is None:
+            assert attempt.result is not None
+            return self._published(job, attempt.result, at=attempt.at)
+        if isinstance(exc, AuthExpired):
+            return self._finish(
+                job, S.FAILED, error=f"{exc}: reconnect the account", from_state=S.SENDING
+            )
+        if isinstance(exc, RateLimited | Transient):
+            return self._retry_or_fail(job, exc, S.SENDING)
+        if isinstance(exc, Rejected):
+            return self._finish(job, S.FAILED, error=str(exc), from_state=S.SENDING)
+        if isinstance(exc, OutcomeUnknown):
+            return self._unknown(job, str(exc))
+        log.error(
+            "publication %s: unexpected error while sending",
+            job.publication.id,
+            exc_info=exc,
+        )
+        return self._unknown(job, f"unexpected error while sending: {exc!r}")
+
+    def mark_sending(self, jobs: list[Job]) -> list[Job]:
+        """One transaction: every job of one claim to ``sending``; the ones still ours."""
+        if not jobs:
+            return []
+        now = self.clock()
+        with self.db.session() as s:
+            moved = set(
+                transition_batch(
+                    s,
+                    [j.publication.id for j in jobs],
+                    S.CLAIMED,
+                    S.SENDING,
+                    token=jobs[0].token,
+                    worker=self.worker_id,
+                    clock=self.clock,
+                    lease_until=now + self.lease,
+                    sent_at=now,
+                    attempts=Publication.attempts + 1,
+                )
+            )
+        out = []
+        for job in jobs:
+            if job.publication.id in moved:
+                set_committed_value(job.publication, "state", S.SENDING.value)
+                set_committed_value(job.publication, "attempts", job.publication.attempts + 1)
+                out.append(job)
+        return out
+
+    def record_many(self, attempts: list[Attempt]) -> list[str]:
+        """Commit a group of outcomes: every success in one transaction, the rest one by one."""
+        ok = [a for a in attempts if a.error is None and a.result is not None]
+        states = [self.record(a) for a in attempts if a.error is not None or a.result is None]
+        if not ok:
+            return states
+        by_id = {a.job.publication.id: a for a in ok}
+        with self.db.session() as s:
+            self._begin_write(s)
+            # Lock the rows, keep those still ours; then nobody can move them until commit.
+            rows = s.execute(
+                self._locking(
+                    select(Publication.id, Publication.state, Publication.claim_token).where(
+                        Publication.id.in_(by_id)
+                    ),
+                    Publication,
+                )
+            ).all()
+            recorded = {
+                r.id
+                for r in rows
+                if r.state == S.SENDING.value and r.claim_token == by_id[r.id].job.token
+            }
+            if recorded:
+                record_published(
+                    s,
+                    [
+                        (pub_id, self._published_fields(by_id[pub_id].result, by_id[pub_id].at))  # type: ignore[arg-type]
+                        for pub_id in sorted(recorded)
+                    ],
+                    worker=self.worker_id,
+                )
+                posts = {by_id[i].job.publication.variant.post_id for i in recorded}
+                s.execute(
+                    update(Post)
+                    .where(Post.id.in_(posts))
+                    .values(
+                        last_published_at=self.clock(), evergreen_count=Post.evergreen_count + 1
+                    )
+                )
+            for pub_id in recorded:
+                job = by_id[pub_id].job
+                if job.min_interval > 0 and job.account_id is not None:
+                    self._throttle(
+                        s,
+                        job.account_id,
+                        by_id[pub_id].at + timedelta(seconds=job.min_interval),
+                        "pacing",
+                    )
+        for a in ok:
+            if a.job.publication.id in recorded:
+                set_committed_value(a.job.publication, "state", S.PUBLISHED.value)
+                states.append(S.PUBLISHED.value)
+            else:
+                assert a.result is not None
+                try:  # reaped to unknown meanwhile: the slow path knows how to say published
+                    states.append(self._published(a.job, a.result, at=a.at))
+                except (StaleTransition, InvalidTransition) as exc:
+                    log.info("publication %s: %s", a.job.publication.id, exc)
+                    states.append("lost")
+        return states
 
     # -- outcomes --------------------------------------------------------------------------
 
-    def _published(self, job: Job, result: PublishResult) -> str:
-        now = self.clock()
-        pub = job.publication
-        fields: dict[str, Any] = {
-            "remote_id": result.remote_id,
-            "url": result.url,
-            "published_at": now,
+    @staticmethod
+    def _published_fields(result: PublishResult, at: datetime) -> dict[str, Any]:
+        return {
+            "remote_id": result.remote_id[:512],
+            "url": result.url[:2048] if result.url else None,
+            "published_at": at,
             "lease_until": None,
             "next_attempt_at": None,
         }
+
+    def _published(self, job: Job, result: PublishResult, *, at: datetime | None = None) -> str:
+        now = at or self.clock()
+        pub = job.publication
+        fields = self._published_fields(result, now)
         with self.db.session() as s:
             try:
                 transition(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -296,3 +296,117 @@ def transition_many(
         ],
     )
     return len(rows)
+
+
+def transition_batch(
+    session: Session,
+    ids: Sequence[int],
+    from_state: PubState | str,
+    to: PubState | str,
+    *,
+    token: str | None,
+    worker: str | None = None,
+    error: str | None = None,
+    clock: Clock = system_clock,
+    at: datetime | None = None,
+    **fields: Any,
+) -> list[int]:
+    """Compare-and-set for rows of one claim: those still in ``from_state`` with ``token``.
+
+    Returns the ids that moved (others were taken over meanwhile and must be left alone) and
+    logs an event for each. One statement whatever the number of rows.
+    """
+    from_state, to = PubState(from_state), PubState(to)
+    if not allowed(from_state, to):
+        raise InvalidTransition(f"cannot go from {from_state.value} to {to.value}")
+    unknown = set(fields) - _FIELDS
+    if unknown:
+        raise TypeError(f"transition_batch() cannot set {sorted(unknown)}")
+    if not ids:
+        return []
+    now = at or clock()
+    if to in (S.FAILED, S.UNKNOWN, S.MISSED, S.FAILED_RETRYABLE) and "reason" not in fields:
+        fields["reason"] = error
+    if to in (S.SCHEDULED, S.PUBLISHED, S.CANCELLED) and "reason" not in fields:
+        fields["reason"] = None
+    values: dict[str, Any] = {"state": to.value, "updated_at": now, **fields}
+    if worker is not None and "worker" not in fields:
+        values["worker"] = worker
+    stmt = (
+        update(Publication)
+        .where(Publication.id.in_(list(ids)), Publication.state == from_state.value)
+        .values(**values)
+        .returning(Publication.id)
+        .execution_options(synchronize_session=False)
+    )
+    if token is not None:
+        stmt = stmt.where(Publication.claim_token == token)
+    moved = list(session.scalars(stmt).all())
+    if moved:
+        session.execute(
+            insert(PublicationEvent),
+            [
+                {
+                    "publication_id": pub_id,
+                    "at": now,
+                    "from_state": from_state.value,
+                    "to_state": to.value,
+                    "worker": worker,
+                    "error": error,
+                }
+                for pub_id in moved
+            ],
+        )
+    return moved
+
+
+def record_published(
+    session: Session,
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    *,
+    worker: str | None,
+) -> None:
+    """``sending`` -> ``published`` for rows the caller has locked and checked are its own.
+
+    ``rows`` are ``(id, fields)`` with ``published_at`` among the fields. One executemany
+    (a single round trip with psycopg's pipeline) and one insert for the events.
+    """
+    if not rows:
+        return
+    for _pub_id, fields in rows:
+        unknown = set(fields) - _FIELDS
+        if unknown:
+            raise TypeError(f"record_published() cannot set {sorted(unknown)}")
+    params = [
+        {
+            "b_id": pub_id,
+            "state": S.PUBLISHED.value,
+            "updated_at": fields["published_at"],
+            "worker": worker,
+            "reason": None,
+            **fields,
+        }
+        for pub_id, fields in rows
+    ]
+    table = Publication.__table__  # Core table: executemany without ORM bookkeeping
+    keys = [k for k in params[0] if k != "b_id"]
+    session.connection().execute(
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == bindparam("b_id"), table.c.state == S.SENDING.value)
+        .values({k: bindparam(k) for k in keys}),
+        params,
+    )
+    session.execute(
+        insert(PublicationEvent),
+        [
+            {
+                "publication_id": pub_id,
+                "at": fields["published_at"],
+                "from_state": S.SENDING.value,
+                "to_state": S.PUBLISHED.value,
+                "worker": worker,
+                "error": None,
+            }
+            for pub_id, fields in rows
+        ],
+    )

@@ -14,21 +14,27 @@ log = logging.getLogger(__name__)
 
 
 def run_pass(d: Dispatcher, stop: threading.Event | None = None) -> PassStats:
-    """One pass: recover, reconcile, then claim batches until nothing is due."""
+    """One pass: recover, reconcile, then claim and send until nothing is due."""
     stats = PassStats()
     stats.recovered += d.recover_expired()
     stats.reconciled += reconcile_due(d)
-    last_recovery = time.monotonic()
     every = max(1.0, d.settings.lease_seconds / 4)
-    while stop is None or not stop.is_set():
-        claimed = d.dispatch(stats)
-        d.heartbeat(processed=claimed)
-        if claimed == 0:
-            break
-        if time.monotonic() - last_recovery > every:
+    marks = {"beat": time.monotonic(), "recovery": time.monotonic(), "sent": 0}
+
+    def between() -> None:
+        # Keep the heartbeat fresh and dead workers' leases recovered during a long drain.
+        now = time.monotonic()
+        if now - marks["beat"] > 1.0:
+            sent = sum(stats.outcomes.values())
+            d.heartbeat(processed=int(sent - marks["sent"]))
+            marks["beat"], marks["sent"] = now, sent
+        if now - marks["recovery"] > every:
             stats.recovered += d.recover_expired()
             stats.reconciled += reconcile_due(d)
-            last_recovery = time.monotonic()
+            marks["recovery"] = now
+
+    d.drain(stats, should_stop=lambda: stop is not None and stop.is_set(), between=between)
+    d.heartbeat(processed=int(sum(stats.outcomes.values()) - marks["sent"]))
     return stats
 
 
