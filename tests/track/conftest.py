@@ -41,7 +41,7 @@ class LiveServer:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=10, **kwargs)
 
     def flush(self) -> None:
-        self.app.flusher.flush_once()
+        self.app.flusher.flush_now()
 
     def clicks(self) -> int:
         self.flush()

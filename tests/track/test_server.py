@@ -273,7 +273,7 @@ def test_mountable_in_another_app(db: Database, workspace_id: int, tmp_path) -> 
                 "https://shop.example.com/p?x=1"
             )
             assert client.get("/l/unknown").status_code == 404
-        track.flusher.flush_once()
+        track.flusher.flush_now()
         assert len(_clicks(db)) == 1
     finally:
         server.should_exit = True

@@ -14,7 +14,9 @@ from sociable.workspaces import current_workspace
 app = typer.Typer(help="The redirect server for short links.", no_args_is_help=True)
 
 
-def build_app(ctx: typer.Context, log_dir: Path | None = None) -> TrackApp:
+def build_app(
+    ctx: typer.Context, log_dir: Path | None = None, *, flusher: str = "thread"
+) -> TrackApp:
     """A TrackApp for the configured database and workspace (also used by ``serve``)."""
     state = get_state(ctx)
     settings = state.settings
@@ -24,7 +26,9 @@ def build_app(ctx: typer.Context, log_dir: Path | None = None) -> TrackApp:
     directory = log_dir or Path(settings.track.log_dir)
     if not directory.is_absolute():
         directory = settings.base_dir / directory
-    return TrackApp(db, settings.track, workspace_id=workspace_id, log_dir=directory)
+    return TrackApp(
+        db, settings.track, workspace_id=workspace_id, log_dir=directory, flusher=flusher
+    )
 
 
 @app.command("serve")
@@ -39,7 +43,7 @@ def serve(
     """Serve GET /{code} redirects, POST /c postbacks, /p.gif and /s.js."""
     import uvicorn
 
-    track_app = build_app(ctx, log_dir)
+    track_app = build_app(ctx, log_dir, flusher="process")
     track_app.start()  # fail fast (log dir in use) before binding the port
     console.print(
         f"redirects on http://{host}:{port}/  (clicks logged in {track_app.log.directory})"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-import threading
 from pathlib import Path
 
 from sociable.errors import UserError
@@ -33,9 +32,6 @@ class ClickLog:
         self._seq = 0
         self.current: Path | None = None
         self._size = 0
-        self._switch = threading.Lock()
-        self.appended = 0  # bytes appended by this process (the flusher compares)
-        self.found: set[str] = set()
 
     # -- ownership -------------------------------------------------------------------------
 
@@ -58,7 +54,6 @@ class ClickLog:
             ) from None
         self._lock_fd = fd
         existing = self.segments()
-        self.found = {p.name for p in existing}  # left by an earlier process: to replay
         self._seq = max((_seq_of(p) for p in existing), default=0)
         self._new_segment()
 
@@ -91,19 +86,18 @@ class ClickLog:
             written = os.write(fd, view)
             view = view[written:]
         self._size += len(line)
-        self.appended += len(line)
         if self._size >= self.segment_bytes:
-            with self._switch:
-                self._new_segment()
+            self._new_segment()
 
     # -- reading (the flusher) -------------------------------------------------------------
 
     def segments(self) -> list[Path]:
-        return sorted(self.directory.glob("*.log"), key=_seq_of)
+        return list_segments(self.directory)
 
-    def is_current(self, path: Path) -> bool:
-        with self._switch:
-            return path == self.current
+
+def list_segments(directory: Path) -> list[Path]:
+    """Segments oldest first; the newest is the one being written, all others are finished."""
+    return sorted(directory.glob("*.log"), key=_seq_of)
 
 
 def _seq_of(path: Path) -> int:

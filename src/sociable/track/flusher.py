@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,9 +28,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sociable.store.db import Database
-from sociable.store.models.track import Click, Conversion, TrackLogOffset
-from sociable.track.clicklog import ClickLog
+from sociable.store.models.track import Conversion, TrackLogOffset
+from sociable.track.clicklog import list_segments
 from sociable.track.enrich import agent, referrer_host
+from sociable.track.flusher_child import STATE
 
 log = logging.getLogger(__name__)
 
@@ -69,51 +76,85 @@ def conversion_row(rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+CLICK_COLUMNS = (
+    "click_id",
+    "link_id",
+    "code",
+    "at",
+    "referrer_host",
+    "ua_family",
+    "device",
+    "country",
+    "visitor",
+    "is_bot",
+)
+
+
+def _click_sql(dialect: str) -> str:
+    mark = "?" if dialect == "sqlite" else "%s"
+    cols = ", ".join(CLICK_COLUMNS)
+    marks = ", ".join([mark] * len(CLICK_COLUMNS))
+    # Built from constants only, no input.
+    return f"INSERT INTO track_click ({cols}) VALUES ({marks}) ON CONFLICT (click_id) DO NOTHING"  # noqa: S608
+
+
+def _at(value: datetime, dialect: str) -> Any:
+    # The same text SQLAlchemy's UTCDateTime writes on SQLite (naive UTC, microseconds).
+    if dialect == "sqlite":
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
 def write_records(db: Database, session: Session, records: list[dict[str, Any]]) -> None:
-    clicks, conversions = [], []
+    """Insert a batch; the hot part (clicks) goes straight to the driver's executemany."""
+    dialect = db.dialect
+    clicks: list[tuple[Any, ...]] = []
+    conversions = []
     for rec in records:
         try:
             if rec.get("t") == "k":
-                clicks.append(click_row(rec))
+                row = click_row(rec)
+                row["at"] = _at(row["at"], dialect)
+                clicks.append(tuple(row[c] for c in CLICK_COLUMNS))
             elif rec.get("t") == "v":
                 conversions.append(conversion_row(rec))
         except (KeyError, TypeError, ValueError):
             log.warning("skipping a malformed click-log record: %.200r", rec)
     if clicks:
-        session.execute(
-            _insert(db, Click).on_conflict_do_nothing(index_elements=["click_id"]), clicks
-        )
-    for row in conversions:  # few; one at a time so a duplicate order id is skipped alone
+        session.connection().exec_driver_sql(_click_sql(dialect), clicks)
+    for conv in conversions:  # few; one at a time so a duplicate order id is skipped alone
         session.execute(
             _insert(db, Conversion)
-            .values(**row)
+            .values(**conv)
             .on_conflict_do_nothing(index_elements=["workspace_id", "order_id"])
         )
 
 
 class Flusher:
-    """Runs in a thread beside the server; ``flush_once`` is also called directly on stop."""
+    """Copies the log in a thread of this process; ``flush_once`` also works directly."""
 
     def __init__(
         self,
         db: Database,
-        clicklog: ClickLog,
+        directory: Path,
         *,
         interval: float = 0.5,
         batch_size: int = 2000,
-        on_progress: Callable[[], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.db = db
-        self.log = clicklog
+        self.directory = directory
         self.interval = interval
         self.batch_size = batch_size
         self.on_progress = on_progress
-        self.flushed = 0  # bytes of this process's appends already in the database
+        self.pending = 0  # log bytes not yet in the database (backpressure reads this)
         self._offsets: dict[str, int] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._mutex = threading.Lock()
+
+    # -- the FlusherHandle interface used by the server ------------------------------------
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -124,22 +165,30 @@ class Flusher:
     def wake(self) -> None:
         self._wake.set()
 
+    def flush_now(self, timeout: float = 60) -> None:
+        self.flush_once()
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=60)
         self.flush_once()
+
+    # -- work ------------------------------------------------------------------------------
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.flush_once()
-            except Exception:  # keep going: the log still has everything
-                log.exception("click flush failed; will retry")
-                self._stop.wait(min(5.0, self.interval * 4))
+            self.safe_round()
             self._wake.wait(self.interval)
             self._wake.clear()
+
+    def safe_round(self) -> None:
+        try:
+            self.flush_once()
+        except Exception:  # keep going: the log still has everything
+            log.exception("click flush failed; will retry")
+            self._stop.wait(min(5.0, self.interval * 4))
 
     def _offset(self, name: str) -> int:
         if name not in self._offsets:
@@ -148,20 +197,32 @@ class Flusher:
                 self._offsets[name] = row.offset if row else 0
         return self._offsets[name]
 
+    def _measure(self) -> None:
+        pending = 0
+        for path in list_segments(self.directory):
+            try:
+                pending += path.stat().st_size - self._offsets.get(path.name, 0)
+            except FileNotFoundError:
+                continue
+        self.pending = max(0, pending)
+        if self.on_progress is not None:
+            self.on_progress(self.pending)
+
     def flush_once(self) -> int:
         """Copy every complete record not yet copied; returns how many records were copied."""
         with self._mutex:
             total = 0
-            for path in self.log.segments():
-                total += self._flush_segment(path)
+            segments = list_segments(self.directory)
+            for path in segments:
+                total += self._flush_segment(path, current=path == segments[-1])
+            self._measure()
             return total
 
-    def _flush_segment(self, path: Path) -> int:
+    def _flush_segment(self, path: Path, *, current: bool) -> int:
         name = path.name
         copied = 0
         while True:
             offset = self._offset(name)
-            current = self.log.is_current(path)
             try:
                 with path.open("rb") as fh:
                     fh.seek(offset)
@@ -201,10 +262,7 @@ class Flusher:
                     row.offset = new_offset
             self._offsets[name] = new_offset
             copied += len(batch)
-            if name not in self.log.found:
-                self.flushed += consumed
-            if self.on_progress is not None:
-                self.on_progress()
+            self._measure()
             at_end = len(chunk) < READ_CHUNK and consumed == end + 1
             if at_end and current:
                 return copied
@@ -215,3 +273,86 @@ class Flusher:
             session.execute(delete(TrackLogOffset).where(TrackLogOffset.segment == path.name))
         self._offsets.pop(path.name, None)
         path.unlink(missing_ok=True)
+
+
+class FlusherProcess:
+    """The same job in a child process, so copying never takes the server's GIL.
+
+    The child (``python -m sociable.track.flusher``) takes its own lock on the log dir (one
+    flusher per dir), publishes its round count and the backlog in a 16-byte shared file,
+    wakes on SIGUSR1, stops after a last flush on SIGTERM, and also when its parent has died
+    (a ``kill -9`` of the server leaves nothing behind). See :mod:`sociable.track.flusher_child`.
+    """
+
+    def __init__(
+        self, db: Database, directory: Path, *, interval: float = 0.5, batch_size: int = 2000
+    ) -> None:
+        self._url = db.engine.url.render_as_string(hide_password=False)
+        self.directory = directory
+        self.interval = interval
+        self.batch_size = batch_size
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._state: mmap.mmap | None = None
+
+    def _read(self) -> tuple[int, int, int]:
+        if self._state is None:
+            return 0, 0, 0
+        ready, rounds, pending = STATE.unpack(self._state[: STATE.size])
+        return int(ready), int(rounds), int(pending)
+
+    @property
+    def pending(self) -> int:
+        return self._read()[2]
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        state = self.directory / ".flusher.state"
+        state.write_bytes(STATE.pack(0, 0, 0))
+        with state.open("r+b") as fh:
+            self._state = mmap.mmap(fh.fileno(), STATE.size)
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sociable.track.flusher_child",
+                str(self.directory),
+                str(self.interval),
+                str(self.batch_size),
+                str(os.getpid()),
+            ],
+            env={**os.environ, "SOCIABLE_FLUSHER_DATABASE_URL": self._url},
+            stdin=subprocess.DEVNULL,
+        )
+
+    def wake(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGUSR1)
+
+    def flush_now(self, timeout: float = 60) -> None:
+        """Wait for a full round that started after this call."""
+        target = self._read()[1] + 2
+        deadline = time.monotonic() + timeout
+        while self._read()[1] < target and time.monotonic() < deadline:
+            if self._proc is None or self._proc.poll() is not None:
+                raise RuntimeError("the click flusher process is not running")
+            self.wake()
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            # A SIGTERM before the child installed its handler would skip the last flush.
+            deadline = time.monotonic() + 60
+            while not self._read()[0] and self._proc.poll() is None:
+                if time.monotonic() > deadline:  # pragma: no cover
+                    break
+                time.sleep(0.01)
+            if self._proc.poll() is None:
+                self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a wedged database
+                self._proc.kill()
+            self._proc = None
+        if self._state is not None:
+            self._state.close()
+            self._state = None

@@ -36,7 +36,7 @@ from sociable.track import pixel
 from sociable.track.clicklog import ClickLog
 from sociable.track.conversions import SIGNATURE_HEADER, parse_conversion, verify_postback
 from sociable.track.enrich import MAX_UA, country
-from sociable.track.flusher import Flusher
+from sociable.track.flusher import Flusher, FlusherProcess
 from sociable.track.links import CODE_RE
 from sociable.track.salts import salt_for, visitor_hash
 
@@ -102,15 +102,19 @@ class TrackApp:
         workspace_id: int,
         log_dir: Path,
         clock: Callable[[], float] = time.time,
+        flusher: str = "thread",
     ) -> None:
+        """``flusher="process"`` copies clicks in a child process (``track serve`` does);
+        ``"thread"`` keeps everything in one process (tests, the mounted copy)."""
         self.db = db
         self.settings = settings
         self.workspace_id = workspace_id
         self.clock = clock
         self.prefix = urlsplit(settings.base_url).path.rstrip("/")
         self.log = ClickLog(log_dir)
-        self.flusher = Flusher(
-            db, self.log, interval=settings.flush_interval, batch_size=settings.batch_size
+        kind = FlusherProcess if flusher == "process" else Flusher
+        self.flusher: Flusher | FlusherProcess = kind(
+            db, log_dir, interval=settings.flush_interval, batch_size=settings.batch_size
         )
         self.limiter = NotFoundLimiter(settings.not_found_per_minute)
         self._cache: dict[str, tuple[_Entry | None, float]] = {}
@@ -219,12 +223,16 @@ class TrackApp:
             expires = link.expires_at.timestamp() if link.expires_at else None
             return _Entry(link.id, link.destination, expires, 0.0)
 
-    async def _entry(self, code: str, now: float, client: bytes, minute: int) -> _Entry | None:
+    def _client_key(self, ip: str) -> bytes:
+        """The rate limiter's key: a hash (with a per-process key) rather than the address."""
+        return visitor_hash(self._limiter_key, ip, "").encode()
+
+    async def _entry(self, code: str, now: float, ip: str, minute: int) -> _Entry | None:
         """The cached link, or a database lookup unless this client is over its 404 budget."""
         found = self._cache.get(code)
         if found is not None and found[1] > now:
             return found[0]
-        if self.limiter.blocked(client, minute):
+        if self.limiter.blocked(self._client_key(ip), minute):
             raise _Limited
         entry = await asyncio.to_thread(self._lookup, code)
         ttl = self.settings.cache_ttl if entry is not None else NEGATIVE_TTL
@@ -259,19 +267,18 @@ class TrackApp:
             client = scope.get("client")
             ip = client[0] if client else ""
         minute = int(now // 60)
-        limiter_key = visitor_hash(self._limiter_key, ip, "").encode()
         if len(code) > 64 or not CODE_RE.fullmatch(code):
-            await self._not_found(send, limiter_key, minute)
+            await self._not_found(send, self._client_key(ip), minute)
             return
         try:
-            entry = await self._entry(code, now, limiter_key, minute)
+            entry = await self._entry(code, now, ip, minute)
         except _Limited:
             await _respond(
                 send, 429, b"too many unknown codes\n", [_TEXT, _NO_STORE, (b"retry-after", b"60")]
             )
             return
         if entry is None or (entry.expires is not None and entry.expires <= now):
-            await self._not_found(send, limiter_key, minute)
+            await self._not_found(send, self._client_key(ip), minute)
             return
         salt = await self._daily_salt(now)
         cid = secrets.token_urlsafe(12)
@@ -303,13 +310,11 @@ class TrackApp:
 
     async def _append(self, line: bytes) -> None:
         """Write ahead; when the flusher is far behind, wait for it (backpressure)."""
-        if self.log.appended - self.flusher.flushed > self.settings.max_backlog_bytes:
+        limit = self.settings.max_backlog_bytes
+        if self.flusher.pending > limit:
             self.flusher.wake()
             deadline = time.monotonic() + BACKLOG_WAIT
-            while (
-                self.log.appended - self.flusher.flushed > self.settings.max_backlog_bytes
-                and time.monotonic() < deadline
-            ):
+            while self.flusher.pending > limit // 2 and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
         self.log.append(line)
 
