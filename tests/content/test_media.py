@@ -512,3 +512,50 @@ def test_heic_is_format_checked_only(tmp_path: Path) -> None:
     plain = tmp_path / "junk.jpg"  # the same bytes without the HEIC name are just unreadable
     plain.write_bytes(path.read_bytes())
     assert codes(check_media(plain, "mastodon", alt="x")) == ["POST301"]
+
+
+@given(
+    st.integers(1, 20_000),
+    st.integers(1, 20_000),
+    st.floats(0.1, 10.0),
+    st.one_of(st.none(), st.tuples(st.floats(0, 1), st.floats(0, 1))),
+)
+def test_crop_box_stays_inside_and_keeps_the_shape(
+    width: int, height: int, aspect: float, focal: tuple[float, float] | None
+) -> None:
+    left, top, right, bottom = crop_box(width, height, aspect, focal)
+    assert 0 <= left < right <= width and 0 <= top < bottom <= height
+    w, h = right - left, bottom - top
+    assert w == width or h == height  # the largest box: one side is whole
+    if min(w, h) >= 50:  # rounding to whole pixels aside
+        assert abs(w / h - aspect) / aspect < 0.05
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(1, 1800),
+    st.integers(1, 1800),
+    st.sampled_from(["JPEG", "PNG", "WEBP", "GIF"]),
+    st.sampled_from(
+        [
+            ("instagram", "feed"),
+            ("instagram", "story"),
+            ("pinterest", "feed"),
+            ("threads", "feed"),
+            ("x", "link"),
+            ("bluesky", "feed"),
+        ]
+    ),
+)
+def test_fit_always_passes_its_own_checks(
+    width: int, height: int, fmt: str, target: tuple[str, str]
+) -> None:
+    import tempfile
+
+    network, placement = target
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / f"src.{fmt.lower()}"
+        Image.new("RGB", (width, height), (90, 10, 200)).save(src, fmt)
+        out = fit_media(src, network, placement, Path(tmp) / "out")
+        found = check_media(out, network, placement=placement, alt="described")
+    assert [f for f in found if f.severity is Severity.ERROR] == []

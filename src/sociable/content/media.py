@@ -827,16 +827,34 @@ def fit_media(
         img = _flatten(img)
     elif img.mode not in ("RGB", "RGBA", "L", "LA"):
         img = img.convert("RGBA" if info.has_alpha else "RGB")
-    aspect = img.width / img.height
-    want = _target_aspect(aspect, limits)
-    if not math.isclose(want, aspect, rel_tol=0.002):
-        img = img.crop(crop_box(img.width, img.height, want, focal))
-    scale = _scale_for(img.width, img.height, limits)
-    if scale != 1.0:
-        size = (max(1, math.floor(img.width * scale)), max(1, math.floor(img.height * scale)))
-        img = img.resize(size, Image.Resampling.LANCZOS)
+    img = _crop_and_scale(img, limits, focal)
     _save_within(img, target, out_fmt, _byte_cap(out_fmt, limits))
     return target
+
+
+def _crop_and_scale(
+    img: Image.Image, limits: MediaLimits, focal: tuple[float, float] | None
+) -> Image.Image:
+    """Crop to an accepted shape, then scale into the pixel limits.
+
+    A tiny image's crop is only approximately the shape (whole pixels), and scaling it up
+    magnifies the error, so the two steps repeat until both hold (at most a few rounds).
+    """
+    for _ in range(4):
+        aspect = img.width / img.height
+        want = _target_aspect(aspect, limits)
+        if not math.isclose(want, aspect, rel_tol=0.002):
+            img = img.crop(crop_box(img.width, img.height, want, focal))
+        scale = _scale_for(img.width, img.height, limits)
+        if scale != 1.0:
+            size = (max(1, math.floor(img.width * scale)), max(1, math.floor(img.height * scale)))
+            if scale > 1.0:  # round up so minimums are met
+                size = (math.ceil(img.width * scale), math.ceil(img.height * scale))
+            img = img.resize(size, Image.Resampling.LANCZOS)
+        if math.isclose(_target_aspect(img.width / img.height, limits), img.width / img.height,
+                        rel_tol=0.004):  # fmt: skip
+            break
+    return img
 
 
 # Frames of an animation are held in memory while it is re-encoded: bound the total.
