@@ -559,3 +559,17 @@ def test_fit_always_passes_its_own_checks(
         out = fit_media(src, network, placement, Path(tmp) / "out")
         found = check_media(out, network, placement=placement, alt="described")
     assert [f for f in found if f.severity is Severity.ERROR] == []
+
+
+def test_fit_turns_an_oversized_opaque_png_into_jpeg(tmp_path: Path) -> None:
+    import os
+
+    platforms = load_platforms({"x": {"media": {"image": {"max_bytes": 300_000}}}})
+    src = tmp_path / "shot.png"
+    Image.frombytes("RGB", (500, 500), os.urandom(500 * 500 * 3)).save(src, "PNG")
+    assert src.stat().st_size > 300_000
+    out = fit_media(src, "x", "feed", tmp_path / "out", platforms=platforms)
+    assert out.suffix == ".jpg" and not (tmp_path / "out" / "shot.x-feed.png").exists()
+    with Image.open(out) as img:
+        assert img.size == (500, 500)  # resolution kept: quality went down instead
+    assert check_media(out, "x", alt="x", platforms=platforms) == []

@@ -828,7 +828,16 @@ def fit_media(
     elif img.mode not in ("RGB", "RGBA", "L", "LA"):
         img = img.convert("RGBA" if info.has_alpha else "RGB")
     img = _crop_and_scale(img, limits, focal)
-    _save_within(img, target, out_fmt, _byte_cap(out_fmt, limits))
+    max_bytes = _byte_cap(out_fmt, limits)
+    if out_fmt == "PNG" and not info.has_alpha and "JPEG" in limits.image_formats:
+        # A photo saved as PNG is often over the byte cap where the same pixels as JPEG fit:
+        # switch format before losing resolution.
+        img.save(target, "PNG", optimize=True)
+        if max_bytes is not None and target.stat().st_size > max_bytes:
+            target.unlink()
+            target, out_fmt = target.with_suffix(".jpg"), "JPEG"
+            img = _flatten(img)
+    _save_within(img, target, out_fmt, max_bytes)
     return target
 
 
