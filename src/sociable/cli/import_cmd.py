@@ -66,7 +66,7 @@ def import_csv(
                 f"{bad} bad row(s); nothing imported (fix them, or use --skip-bad)",
                 where=str(file),
             )
-        publications = sum(len(v.publications) for post in report.created for v in post.variants)
+        publications = sum(len(planned.variants) for _row, planned in report.planned)
         console.print(
             f"imported {len(report.created)} post(s), {publications} publication(s)"
             + (f"; skipped {bad} bad row(s)" if bad else "")

@@ -128,6 +128,7 @@ def store_post(
         evergreen_count=0 if draft else 1,
     )
     session.add(post)
+    variants = []
     for planned_variant in planned.variants:
         content = planned_variant.content
         variant = Variant(
@@ -139,11 +140,12 @@ def store_post(
             thread=list(content.thread),
         )
         session.add(variant)
-        session.flush()
-        if not draft:
-            assert planned_variant.due_at is not None
-            states.schedule(session, variant, planned_variant.due_at)
-    session.flush()
+        variants.append((variant, planned_variant.due_at))
+    session.flush()  # one flush for the post and all its variants
+    if not draft:
+        for variant, due_at in variants:
+            assert due_at is not None
+            states.schedule(session, variant, due_at)
     return post
 
 
