@@ -16,7 +16,11 @@
 date and time, message, optional URL. The date is ``MM/DD/YYYY HH:MM`` or
 ``DD/MM/YYYY HH:MM`` (24-hour; chosen in Hootsuite's upload dialog, here with
 ``date_order``), read in the workspace's zone. The file names no accounts; they are given
-with ``--accounts``.
+with ``--accounts``. (Sources: Hootsuite's bulk scheduler takes "the date and time stamp, the
+message, and the link" per row, up to 350 rows, with the date format picked in the upload
+dialog, e.g. mm/dd/yyyy hh:mm; as described by its users, kim-iverson-headlee.blogspot.com
+2016-08 and jycalcano.blogspot.com 2015-07. Hootsuite's own limits, such as minutes ending in
+0 or 5, are not ours and are not enforced.)
 
 Every row is checked (dates, accounts, past times, text length per target, media files)
 before anything is written; each problem is reported with its row number and column.
