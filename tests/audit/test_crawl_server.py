@@ -106,8 +106,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture(name="site")
-def site_fixture() -> Iterator[Site]:
+@contextlib.contextmanager
+def serve() -> Iterator[Site]:
+    """A Site on a fresh loopback port, for as long as the block runs."""
     site = Site()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     server.daemon_threads = True
@@ -119,6 +120,12 @@ def site_fixture() -> Iterator[Site]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(name="site")
+def site_fixture() -> Iterator[Site]:
+    with serve() as site:
+        yield site
 
 
 def test_server_serves_routes_and_404(site: Site) -> None:

@@ -433,19 +433,25 @@ class Crawler(Generic[T]):
         self._seen: set[str] = set()
         self._frontier: deque[_Item] = deque()
         self._scheduled = 0
+        # The site being crawled: the start URL's, or where the start URL redirects to.
+        self.site_url = self.start_url
+        self._first: FetchedPage | None = None
 
-    def _admit(self, url: str, depth: int, source: str) -> None:
+    def _admit(self, url: str, depth: int, source: str, *, force: bool = False) -> None:
         if self._scheduled >= self.options.max_pages:
             return
         try:
             key = normalise_url(url)
         except ValueError:
             return
-        if key in self._seen or not same_site(key, self.start_url):
+        if key in self._seen:
             return
-        suffix = posixpath.splitext(urlsplit(key).path)[1].lower()
-        if suffix in ASSET_SUFFIXES:
-            return
+        if not force:
+            if not same_site(key, self.site_url):
+                return
+            suffix = posixpath.splitext(urlsplit(key).path)[1].lower()
+            if suffix in ASSET_SUFFIXES:
+                return
         self._seen.add(key)
         self._scheduled += 1
         self._frontier.append(_Item(key, depth, source))
@@ -469,14 +475,25 @@ class Crawler(Generic[T]):
     async def _run(self, client: httpx.AsyncClient) -> AsyncIterator[T]:
         opts = self.options
         robots = await load_robots(client, self.start_url, opts.timeout)
-        facts = SiteFacts(start_url=self.start_url, robots=robots)
+        if not opts.respect_robots or robots.allowed(self.start_url, OUR_AGENT):
+            first = await fetch(client, self.start_url, opts)
+            self._first = first
+            final = first.final_url
+            if final and first.error is None and not same_site(final, self.site_url):
+                # The site lives elsewhere (example.com -> www.example.com): crawl it there.
+                with contextlib.suppress(ValueError):
+                    self.site_url = normalise_url(final)
+                    robots = await load_robots(client, self.site_url, opts.timeout)
+        facts = SiteFacts(start_url=self.site_url, robots=robots)
         self.facts = facts
         interval = 1.0 / opts.rate_limit if opts.rate_limit > 0 else 0.0
         delay = robots.crawl_delay(OUR_AGENT) if opts.respect_robots else None
         if delay:
             interval = max(interval, min(delay, 30.0))
         limiter = HostLimiter(interval)
-        self._admit(self.start_url, 0, "start")
+        self._admit(self.start_url, 0, "start", force=True)
+        if self.site_url != self.start_url:
+            self._seen.add(self.site_url)
         if opts.use_sitemap:
             for url in await sitemap_urls(client, facts, opts, opts.max_pages):
                 self._admit(url, 1, "sitemap")
@@ -540,13 +557,16 @@ class Crawler(Generic[T]):
                 depth=item.depth,
             )
         else:
-            page = await fetch(client, item.url, self.options, limiter)
+            if item.source == "start" and self._first is not None:
+                page, self._first = self._first, None
+            else:
+                page = await fetch(client, item.url, self.options, limiter)
             page.source, page.depth = item.source, item.depth
             facts.pages_fetched += 1
         result, links = await self.process(page, facts)
         if self.options.follow_links and page.is_html:
             base = page.final_url or page.url
-            if not same_site(base, self.start_url):
+            if not same_site(base, self.site_url):
                 return result  # redirected off-site: do not follow its links
             found = links if links is not None else extract_links(page.body, base)
             for link in found:
