@@ -262,3 +262,58 @@ def test_structured_properties_follow_their_root() -> None:
         {"url": "https://example.com/v1"},
         {"url": "https://example.com/v2", "tags": ["t1", "t2"]},
     ]
+
+
+_href = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "b.html",
+            "/",
+            ".",
+            "..",
+            "?",
+            "#",
+            ":",
+            "//",
+            "%20",
+            " ",
+            "x:y",
+            "~",
+            ";",
+            "\t",
+            "\x00",
+            "é",
+            "[",
+            "HTTP://",
+            "=",
+            "\u3000",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+_base = st.sampled_from(
+    [
+        "https://ex.com/a/b/c.html?q=1#f",
+        "https://ex.com",
+        "https://ex.com/dir/",
+        "http://ex.com:8080/x",
+        "https://u@ex.com/p;x",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_base, _href)
+def test_fast_link_resolution_equals_urljoin(base: str, href: str) -> None:
+    from urllib.parse import urljoin
+
+    from sociable.audit.extract import _Resolver
+
+    value = href.strip(" \t\n\f\r")
+    # An empty href resolves to "" (nothing to link), like resolve(); urljoin gives the base.
+    try:
+        expected = urljoin(base, value) if value else ""
+    except ValueError:  # e.g. "//[": resolve() keeps such a value as written
+        expected = value
+    assert _Resolver(base)(href) == expected

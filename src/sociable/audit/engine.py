@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,6 +15,8 @@ from sociable.audit.rules import CHECKS, NOT_CHECKED, PageContext
 from sociable.audit.score import category_scores, page_score
 from sociable.clock import system_clock
 from sociable.rules import RuleFilter
+
+log = logging.getLogger(__name__)
 
 
 def _broken(fetch: FetchInfo | None) -> str | None:
@@ -64,7 +67,12 @@ def audit_page(
             continue
         if error and rule.category != "crawlers":
             continue
-        result = chk.fn(ctx)
+        try:
+            result = chk.fn(ctx)
+        except Exception:  # a bug in one check must not stop the audit of a site
+            log.exception("check %s failed on %s", rule.code, url)
+            not_checked.append(rule.code)
+            continue
         if result is None:
             continue
         if result is NOT_CHECKED:

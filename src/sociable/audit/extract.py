@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -156,28 +156,97 @@ def looks_binary(html: bytes) -> bool:
     return b"\x00" in head
 
 
+class _Resolver:
+    """Resolves the many relative links of one page; plain paths skip urljoin (slow)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        m = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)([^?#]*)", base)
+        self.origin = m.group(1) if m else None
+        path = (m.group(2) or "/") if m else "/"
+        self.folder = (self.origin or "") + path[: path.rfind("/") + 1]
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, href: str) -> str:
+        hit = self.cache.get(href)
+        if hit is not None:
+            return hit
+        value = href.strip(" \t\n\f\r")
+        if value.startswith(("http://", "https://")) or not value:
+            out = value
+        elif (
+            self.origin
+            and "/." not in value
+            and not value.startswith(".")
+            # urljoin drops an empty query or fragment: leave those to it
+            and not value.endswith(("?", "#"))
+            and "?#" not in value
+            and "//" not in value  # urljoin collapses empty path segments
+            and not _URLJOIN_SPECIAL.search(value)
+        ):
+            if value.startswith("/"):
+                out = self.origin + value
+            elif _PLAIN_PATH.match(value):
+                out = self.folder + value
+            else:
+                out = resolve(self.base, value) or ""
+        else:
+            out = resolve(self.base, value) or ""
+        self.cache[href] = out
+        return out
+
+
+# urljoin treats ';' as path parameters and strips or drops control characters.
+_URLJOIN_SPECIAL = re.compile(r"[;\x00-\x1f\x7f]")
+_PLAIN_PATH = re.compile(r"^[A-Za-z0-9_~%@!$&'()*+,;=\-][^:?#]*(?:[?#].*)?$|^[^/:?#]+$")
+
+
 def resolve(base: str, value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip(" \t\n\f\r")
-    if not value:
-        return value
+    if not value or value.startswith(("http://", "https://")):
+        return value  # already absolute: urljoin would return it as is
     try:
         return urljoin(base, value)
     except ValueError:
         return value
 
 
+_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/?#@]*@)?(\[[^\]/?#]*\]|[^:/?#]*)")
+# Cheap test before parsing a URL as a share link: most links are not.
+_SHARE_HINTS = (
+    "sharer",
+    "share-offsite",
+    "sharearticle",
+    "/share?",
+    "intent/",
+    "/submit",
+    "pin/create",
+    "wa.me",
+    "whatsapp",
+    "me/share",
+    "mailto:",
+    "kytta",
+    "mastodonshare",
+    "dialog/",
+)
+
+
 def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
+    """The lower-cased host without ``www.`` (a regex: this runs for every link)."""
+    m = _HOST.match(url)
+    if not m:
         return ""
+    host = m.group(1).lower()
     return host[4:] if host.startswith("www.") else host
 
 
 def share_network(url: str) -> str | None:
     """Which network a share link targets, or None when it is not a share link."""
+    low = url.lower()
+    if not any(hint in low for hint in _SHARE_HINTS) and not low.endswith("/share"):
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -330,8 +399,138 @@ def _link_header(meta: PageMeta, value: str) -> None:
             meta.canonical_raw = target
 
 
+class _Page:
+    """State of one extraction pass."""
+
+    __slots__ = ("host", "meta", "resolve_link", "seen")
+
+    def __init__(self, meta: PageMeta, host: str, resolve_link: _Resolver) -> None:
+        self.meta, self.host, self.resolve_link = meta, host, resolve_link
+        self.seen: set[str] = set()
+
+
+def _on_meta(page: _Page, node: LexborNode) -> None:
+    attrs = node.attributes
+    content = attrs.get("content")
+    if content is None:
+        return
+    meta = page.meta
+    for key in _meta_keys(attrs):
+        value = collapse(content) or ""
+        if key in URL_KEYS and value:
+            if not _ABSOLUTE.match(value) and key not in meta.relative_url_keys:
+                meta.relative_url_keys.append(key)
+            value = resolve(meta.base_url, value) or ""
+        meta.tags.setdefault(key, []).append(value)
+        if key.startswith(STRUCTURED_PREFIXES):
+            meta.sequence.append((key, value))
+
+
+def _on_link(page: _Page, node: LexborNode) -> None:
+    attrs = node.attributes
+    href = attrs.get("href")
+    if href is None or not attrs.get("rel"):
+        return
+    meta = page.meta
+    rels = (attrs.get("rel") or "").lower().split()
+    target = resolve(meta.base_url, href) or ""
+    ltype = (attrs.get("type") or "").split(";")[0].strip().lower() or None
+    ltitle = collapse(attrs.get("title"))
+    if "canonical" in rels and meta.canonical is None:
+        meta.canonical, meta.canonical_raw = target, href.strip()
+    if "alternate" in rels:
+        if attrs.get("hreflang"):
+            meta.hreflang.append(LinkRef(target, ltype, ltitle, attrs.get("hreflang")))
+        if ltype in FEED_TYPES:
+            meta.feeds.append(LinkRef(target, FEED_TYPES[ltype], ltitle))
+        if ltype in OEMBED_TYPES:
+            meta.oembed.append(LinkRef(target, OEMBED_TYPES[ltype], ltitle))
+    if ICON_RELS & set(rels):
+        meta.icons.append(LinkRef(target, ltype, ltitle, attrs.get("sizes") or " ".join(rels)))
+    if "me" in rels:
+        meta.rel_me.append(target)
+    if "webmention" in rels and meta.webmention is None:
+        meta.webmention = target
+    if "image_src" in rels and meta.image_src is None:
+        meta.image_src = target
+
+
+def _on_script(page: _Page, node: LexborNode) -> None:
+    stype = (node.attributes.get("type") or "").split(";")[0].strip().lower()
+    if stype == "application/ld+json":
+        page.meta.jsonld.append(_json_ld(_node_text(node)))
+
+
+def _on_anchor(page: _Page, node: LexborNode) -> None:
+    attrs = node.attributes
+    href = (attrs.get("href") or "").strip()
+    if not href or href.startswith("#"):
+        return
+    meta = page.meta
+    target = page.resolve_link(href)
+    if "rel" in attrs:
+        rels = (attrs.get("rel") or "").lower().split()
+        if "me" in rels:
+            meta.rel_me.append(target)
+        if "webmention" in rels and meta.webmention is None:
+            meta.webmention = target
+    network = share_network(target)
+    if network:
+        meta.share_links.append(ShareLink(network, target))
+        return
+    if not target.startswith(("http://", "https://")):
+        scheme = target.split(":", 1)[0].lower()
+        if scheme not in ("http", "https"):
+            return
+    target = target.split("#", 1)[0]
+    if target in page.seen:
+        return
+    page.seen.add(target)
+    if _host(target) == page.host:
+        meta.links_internal.append(target)
+    else:
+        meta.links_external.append(target)
+
+
+def _on_img(page: _Page, node: LexborNode) -> None:
+    attrs = node.attributes
+    src = attrs.get("src") or attrs.get("data-src")
+    if not src and attrs.get("srcset"):
+        src = (attrs.get("srcset") or "").strip().split(" ")[0]
+    if not src:
+        return
+    alt = attrs.get("alt")
+    page.meta.images.append(
+        ImageRef(
+            resolve(page.meta.base_url, src) or src,
+            collapse(alt) if alt is not None else None,
+            attrs.get("width"),
+            attrs.get("height"),
+        )
+    )
+
+
+def _on_time(page: _Page, node: LexborNode) -> None:
+    stamp = collapse(node.attributes.get("datetime"))
+    if stamp:
+        page.meta.times.append(stamp)
+
+
+_HANDLERS: dict[str, Callable[[_Page, LexborNode], None]] = {
+    "meta": _on_meta,
+    "link": _on_link,
+    "script": _on_script,
+    "a": _on_anchor,
+    "area": _on_anchor,
+    "img": _on_img,
+    "time": _on_time,
+}
+_ELEMENTS = "meta, link, script, a[href], area[href], img, time[datetime]"
+
+
 def extract(html: bytes, url: str, headers: Mapping[str, str] | None = None) -> PageMeta:
     """Read everything the audit needs from one page. Never raises on any input bytes."""
+    url = url if isinstance(url, str) else ""
     try:
         return _extract(html, url, headers)
     except Exception as exc:  # the extractor must not take a crawl down
@@ -373,118 +572,40 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
     if title is not None:
         meta.title = collapse(_node_text(title))
 
-    for node in tree.css("meta"):
-        attrs = node.attributes
-        content = attrs.get("content")
-        if content is None:
-            continue
-        for key in _meta_keys(attrs):
-            value = collapse(content) or ""
-            if key in URL_KEYS and value:
-                if not _ABSOLUTE.match(value) and key not in meta.relative_url_keys:
-                    meta.relative_url_keys.append(key)
-                value = resolve(b, value) or ""
-            meta.tags.setdefault(key, []).append(value)
-            if key.startswith(STRUCTURED_PREFIXES):
-                meta.sequence.append((key, value))
+    # One pass over the elements of interest (a css query per tag walks the tree each time).
+    page = _Page(meta, _host(url), _Resolver(b))
+    for node in tree.css(_ELEMENTS):
+        handler = _HANDLERS.get(node.tag or "")
+        if handler is not None:
+            handler(page, node)
     meta.theme_color = meta.first("theme-color")
-
-    for node in tree.css("link[rel]"):
-        attrs = node.attributes
-        rels = (attrs.get("rel") or "").lower().split()
-        href = attrs.get("href")
-        if href is None:
-            continue
-        target = resolve(b, href) or ""
-        ltype = (attrs.get("type") or "").split(";")[0].strip().lower() or None
-        ltitle = collapse(attrs.get("title"))
-        if "canonical" in rels and meta.canonical is None:
-            meta.canonical, meta.canonical_raw = target, href.strip()
-        if "alternate" in rels:
-            if attrs.get("hreflang"):
-                meta.hreflang.append(LinkRef(target, ltype, ltitle, attrs.get("hreflang")))
-            if ltype in FEED_TYPES:
-                meta.feeds.append(LinkRef(target, FEED_TYPES[ltype], ltitle))
-            if ltype in OEMBED_TYPES:
-                meta.oembed.append(LinkRef(target, OEMBED_TYPES[ltype], ltitle))
-        if ICON_RELS & set(rels):
-            meta.icons.append(LinkRef(target, ltype, ltitle, attrs.get("sizes") or " ".join(rels)))
-        if "me" in rels:
-            meta.rel_me.append(target)
-        if "webmention" in rels and meta.webmention is None:
-            meta.webmention = target
-        if "image_src" in rels and meta.image_src is None:
-            meta.image_src = target
-
-    for node in tree.css("script"):
-        stype = (node.attributes.get("type") or "").split(";")[0].strip().lower()
-        if stype == "application/ld+json":
-            meta.jsonld.append(_json_ld(_node_text(node)))
     for item in meta.jsonld_items():
         same = item.get("sameAs")
         for profile in same if isinstance(same, list) else [same]:
             if isinstance(profile, str) and profile.strip():
                 meta.same_as.append(resolve(b, profile) or profile)
-
-    page_host = _host(url)
-    seen: set[str] = set()
-    for node in tree.css("a[href], area[href]"):
-        attrs = node.attributes
-        href = (attrs.get("href") or "").strip()
-        if not href or href.startswith("#"):
-            continue
-        rels = (attrs.get("rel") or "").lower().split()
-        target = resolve(b, href) or ""
-        if "me" in rels:
-            meta.rel_me.append(target)
-        if "webmention" in rels and meta.webmention is None:
-            meta.webmention = target
-        network = share_network(target)
-        if network:
-            meta.share_links.append(ShareLink(network, target))
-            continue
-        scheme = target.split(":", 1)[0].lower()
-        if scheme not in ("http", "https"):
-            continue
-        target = target.split("#", 1)[0]
-        if target in seen:
-            continue
-        seen.add(target)
-        if _host(target) == page_host:
-            meta.links_internal.append(target)
-        else:
-            meta.links_external.append(target)
-
     meta.web_share_api = "navigator.share" in text
-    for node in tree.css("img"):
-        attrs = node.attributes
-        src = attrs.get("src") or attrs.get("data-src")
-        if not src and attrs.get("srcset"):
-            src = (attrs.get("srcset") or "").strip().split(" ")[0]
-        if not src:
-            continue
-        alt = attrs.get("alt")
-        meta.images.append(
-            ImageRef(
-                resolve(b, src) or src,
-                collapse(alt) if alt is not None else None,
-                attrs.get("width"),
-                attrs.get("height"),
-            )
-        )
-    for node in tree.css("time[datetime]"):
-        stamp = collapse(node.attributes.get("datetime"))
-        if stamp:
-            meta.times.append(stamp)
 
     link_header = _header(headers, "link")
     if link_header:
         _link_header(meta, link_header)
 
     if len(html) > SLACK_LIMIT:
-        head_text = html[:SLACK_LIMIT].decode(used, "replace")
-        early = _meta_tag_keys(LexborHTMLParser(head_text))
-        meta.tags_beyond_32k = sorted(
-            k for k in meta.tags if k.startswith(("og:", "twitter:")) and k not in early
-        )
+        meta.tags_beyond_32k = _late_tags(meta, html[:SLACK_LIMIT], used)
     return meta
+
+
+def _late_tags(meta: PageMeta, head: bytes, codec: str) -> list[str]:
+    """og:/twitter: keys not present in the first 32 KB. For ASCII-compatible encodings a
+    byte search (the key followed by a quote, space or >) avoids parsing the head again."""
+    keys = [k for k in meta.tags if k.startswith(("og:", "twitter:"))]
+    if codec.startswith("utf-16"):
+        early = _meta_tag_keys(LexborHTMLParser(head.decode(codec, "replace")))
+        return sorted(k for k in keys if k not in early)
+    low = head.lower()
+    late = []
+    for key in keys:
+        k = key.encode("ascii", "replace")
+        if not any(k + end in low for end in (b'"', b"'", b" ", b">")):
+            late.append(key)
+    return sorted(late)
