@@ -125,7 +125,7 @@ def store_post(
         evergreen_cooldown_days=spec.evergreen.cooldown_days if spec.evergreen else None,
         evergreen_until=spec.evergreen.until if spec.evergreen else None,
         evergreen_max_count=spec.evergreen.max_count if spec.evergreen else None,
-        evergreen_count=0 if draft else 1,
+        evergreen_count=0,
     )
     session.add(post)
     variants = []
@@ -208,8 +208,6 @@ def approve(
             planner.hold(account, due)
             created.append(states.schedule(session, variant, due))
     post.approval = Approval.APPROVED.value
-    if created:
-        post.evergreen_count = max(post.evergreen_count or 0, 1)
     session.flush()
     return created
 
@@ -318,11 +316,13 @@ def requeue_evergreen(
 ) -> list[Publication]:
     """Schedule the next run of each evergreen post whose last run is done and cooled down.
 
-    ``evergreen_count`` is the number of runs scheduled so far (the first one included). A
-    post gets a new run, in each account's next free slot at or after ``last published +
-    cooldown``, when none of its publications is still pending, at least one was published,
-    the count is under ``evergreen_max_count`` and the new slot is not after
-    ``evergreen_until``. Safe to call as often as wanted: a pending run blocks the next.
+    A run is one publication per variant; the runs so far are counted from the publications
+    themselves (the most any variant has, cancelled ones aside), not from a counter, so a
+    crash between scheduling and counting cannot lose or add a run. A post gets a new run,
+    in each account's next free slot at or after ``last published + cooldown``, when none of
+    its publications is still pending, at least one was published, the runs are fewer than
+    ``evergreen_max_count`` and the new slot is not after ``evergreen_until``. Safe to call
+    as often as wanted: a pending run blocks the next.
     """
     planner = planner or QueuePlanner(session, workspace)
     created: list[Publication] = []
@@ -342,7 +342,10 @@ def requeue_evergreen(
         published = [p for p in pubs if p.state == PubState.PUBLISHED.value]
         if not published:
             continue
-        runs = post.evergreen_count or 1
+        runs = max(
+            (sum(1 for p in v.publications if p.state != PubState.CANCELLED.value))
+            for v in post.variants
+        )
         if post.evergreen_max_count is not None and runs >= post.evergreen_max_count:
             continue
         last = max(
@@ -363,8 +366,6 @@ def requeue_evergreen(
         for variant, due in planned:
             planner.hold(session.get(Account, variant.account_id), due)  # type: ignore[arg-type]
             created.append(states.schedule(session, variant, due))
-        if planned:
-            post.evergreen_count = runs + 1
     session.flush()
     return created
 
