@@ -185,3 +185,14 @@ def test_every_audit_rule_describes_itself() -> None:
     assert len(audit) >= 50
     for rule in audit:
         assert rule.title and rule.why and rule.fix and rule.docs_anchor.endswith(rule.code.lower())
+
+
+def test_rules_doc_is_up_to_date() -> None:
+    from pathlib import Path
+
+    from sociable.audit.rulesdoc import render
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "audit-rules.md"
+    assert doc.read_text(encoding="utf-8") == render(), (
+        "run: python -m sociable.audit.rulesdoc > docs/audit-rules.md"
+    )
