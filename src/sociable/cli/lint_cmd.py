@@ -64,7 +64,8 @@ def _sev_style(sev: Severity) -> str:
 
 
 def render_text(report: LintReport, text: str, prefix: str = "") -> None:
-    text = nfc(text)  # cut points are offsets into the NFC text
+    # cut points are offsets into the NFC text; unpaired surrogates cannot be printed
+    text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in nfc(text))
     for name, c in report.networks.items():
         state = "[green]ok[/]" if c.valid else "[bold red]too long[/]"
         line = (

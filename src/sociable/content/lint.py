@@ -78,6 +78,7 @@ class _Collector:
     def add(self, code: str, network: str, message: str) -> None:
         if self.filter is not None and not self.filter.enabled(code):
             return
+        message = _SURROGATE.sub("\ufffd", message)  # printable and JSON-safe
         key = (code, network, message)
         if key in self._seen:
             return
@@ -99,6 +100,7 @@ def _snippet(text: str, at: int, width: int = 24) -> str:
 
 # -- text checks ------------------------------------------------------------------------------
 
+_SURROGATE = regex.compile(r"\p{Cs}", regex.VERSION0)
 _BAD_CHARS = regex.compile(r"[\uFFFE\uFEFF\uFFFF\p{Cs}]", regex.VERSION0)
 _BIDI = regex.compile(r"[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u2060]")
 _CASED = regex.compile(r"\p{Lu}|\p{Ll}", regex.VERSION0)

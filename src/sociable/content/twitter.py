@@ -15,6 +15,7 @@ reimplementation brings are listed in benchmarks/README.md (Posts: X counting).
 
 from __future__ import annotations
 
+import itertools
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -206,12 +207,8 @@ class _Utf16:
     def __init__(self, text: str) -> None:
         self.astral = not text.isascii() and any(ord(ch) > 0xFFFF for ch in text)
         if self.astral:
-            out = [0]
-            total = 0
-            for ch in text:
-                total += 2 if ord(ch) > 0xFFFF else 1
-                out.append(total)
-            self.table = out
+            widths = (2 if ord(ch) > 0xFFFF else 1 for ch in text)
+            self.table = [0, *itertools.accumulate(widths)]
 
     def __call__(self, i: int) -> int:
         return self.table[i] if self.astral else i
@@ -501,9 +498,10 @@ def parse_tweet(text: str, config: TwitterConfig = CONFIG_V3) -> TweetLength:
         weighted += config.transformed_url_length * scale - _base_weight(norm[s:e], config)
     emoji: dict[int, int] = {}
     if config.emoji_parsing and not norm.isascii():
+        in_url = span_mask(len(norm), urls.items()) if urls else None
         for m in EMOJI_RE.finditer(norm):
             s, e = m.start(), m.end()
-            if any(us <= s < ue for us, ue in urls.items()):
+            if in_url is not None and in_url[s]:
                 continue
             emoji[s] = e
             weighted += config.default_weight - _base_weight(m.group(0), config)

@@ -1,0 +1,86 @@
+"""Bad input gives a finding or a clear error: never a crash, never a hang."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sociable.content.adapt import adapt_post
+from sociable.content.lint import lint_post
+from sociable.content.platforms import DEFAULT_PLATFORMS
+from sociable.content.post import PostInput, parse_post
+from sociable.errors import UserError
+
+ALL = ",".join(DEFAULT_PLATFORMS)
+
+
+def test_invalid_utf8_line_in_batch(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plan = tmp_path / "plan.jsonl"
+    plan.write_bytes(b'{"text": "ok", "networks": ["x"]}\n{"text": "caf\xe9"}\n')
+    result = cli("lint", str(plan), "--batch")
+    assert result.code == 2 and "plan.jsonl:2" in result.err and "UTF-8" in result.err
+
+
+def test_lone_surrogates_from_json_are_a_finding(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plan = tmp_path / "plan.jsonl"
+    plan.write_text(
+        json.dumps({"text": "bad \ud800 text " + "x" * 300, "networks": ["x", "bluesky"]})
+    )
+    for fmt in ("json", "text"):
+        result = cli("lint", str(plan), "--batch", "--format", fmt)
+        assert result.code == 1, result.err
+        assert "POST105" in result.out and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "family 👨\u200d👩\u200d👧 and a\u200db",  # ZWJ inside and outside emoji
+        "\u202eevil.exe\u202c \u2066isolate\u2069 \u200f",  # bidi controls
+        "\u0000\u0007 control \x7f",
+        "e\u0301" * 400,  # combining marks
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f" * 100,
+    ],
+)
+def test_odd_unicode_lints_and_adapts(text: str) -> None:
+    report = lint_post(PostInput(text=text), ALL)
+    assert set(report.networks) == set(DEFAULT_PLATFORMS)
+    adapt_post(PostInput(text=text), ALL)
+
+
+def test_bidi_and_stray_joiners_are_findings() -> None:
+    report = lint_post(PostInput(text="Read \u202eevil\u202c and a\u200db"), "x")
+    [finding] = [f for f in report.findings if f.code == "POST505"]
+    assert "U+202E" in finding.message and "U+200D" in finding.message
+
+
+@pytest.mark.slow
+def test_one_megabyte_of_text(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = ("Some words 字 😀 https://example.com/a #tag @user@host.social " * 20_000)[:1_000_000]
+    post = tmp_path / "big.md"
+    post.write_text("---\nnetworks: [x, bluesky, mastodon, linkedin]\n---\n" + text)
+    result = cli("lint", str(post), "--format", "json")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert data["networks"]["x"]["valid"] is False and data["networks"]["x"]["cut_at"] > 0
+    result = cli("adapt", str(post))
+    assert result.code == 2 and "at most" in result.err
+
+
+def test_too_big_file_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    post = tmp_path / "huge.md"
+    post.write_bytes(b"a" * (4 * 1024 * 1024 + 1))
+    result = cli("lint", str(post), "-n", "x")
+    assert result.code == 2 and "larger than" in result.err
+
+
+def test_front_matter_types() -> None:
+    with pytest.raises(UserError, match="networks"):
+        parse_post("---\nnetworks: 5\n---\nhi")
+    with pytest.raises(UserError, match="text"):
+        parse_post("---\ntext: hi\n---\nhi")
+    post = parse_post("---\n---\nbody")
+    assert post.text == "body" and post.networks == []
+    assert parse_post("no front matter\n").text == "no front matter"
