@@ -162,3 +162,23 @@ def test_text_too_long_for_one_target_names_it_and_creates_nothing(
 def test_unknown_post_id(env: Env) -> None:
     result = env.run("post", "show", "99")
     assert result.code == 2 and "no post 99" in result.err
+
+
+def test_network_without_limits_and_yaml_timestamps(env: Env, tmp_path: Path) -> None:
+    """A webhook account takes the text as written; a YAML timestamp is read in the zone."""
+    env.account("webhook", "crm", slots=["fri 17:00"])
+    body = "y" * 5000  # no limit on a webhook
+    post = write(
+        tmp_path / "w.md", f"---\naccounts: [webhook]\nwhen: 2030-07-05 17:00:00\n---\n{body}\n"
+    )
+    result = env.run("post", "new", str(post), "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["variants"][0]["text"] == body
+    assert data["publications"][0]["due_at"] == "2030-07-05T15:00:00+00:00"  # 17:00 Paris
+    draft = write(tmp_path / "d.md", "---\naccounts: [webhook]\n---\nLater\n")
+    assert env.run("post", "new", str(draft), "--draft").code == 0
+    queued = env.run("post", "approve", "2", "--queue")
+    assert queued.code == 0, queued.err
+    pubs = [p for p in env.publications() if p.variant_id == 2]
+    assert len(pubs) == 1 and pubs[0].due_at.weekday() == 4  # the next Friday slot
