@@ -46,7 +46,7 @@ details.page>summary{cursor:pointer;font-weight:600}
 .finding.info{border-color:#57606a}
 .finding code{font-weight:700}.ev{color:#57606a;font-family:ui-monospace,monospace;
 font-size:13px;word-break:break-all}.fix{color:#0a3069}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px;
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px;align-items:start;
 margin:12px 0}
 .card{background:#fff;border:1px solid #dadde1;overflow:hidden;font-size:14px}
 .card .net{font-size:12px;font-weight:700;padding:4px 8px;background:#f0f2f5;color:#444}
