@@ -94,6 +94,8 @@ def test_preview_url(cli, server: str) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(r.out)
     assert data["resolved"]["image"] == server + "/img.png"  # resolved against the final URL
     assert "SMO703" not in data["not_checked"]
+    # fetched like the live audit: the og:image was probed (this server answers it with HTML)
+    assert "SMO314" in {f["code"] for f in data["findings"]}
 
 
 def test_preview_url_refuses_loopback_by_default(cli, server: str) -> None:  # type: ignore[no-untyped-def]

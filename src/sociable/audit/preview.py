@@ -7,6 +7,7 @@ from typing import Any
 
 from sociable.audit.context import FetchInfo
 from sociable.audit.engine import audit_page
+from sociable.audit.findings import PageReport
 from sociable.rules import RuleFilter
 
 
@@ -21,6 +22,11 @@ def preview(
     """``{"resolved", "tags", "cards", "findings"}`` for one page (plus score and errors)."""
     data = html.encode("utf-8") if isinstance(html, str) else html
     report = audit_page(data, url, fetch, rule_filter=rule_filter, networks=networks)
+    return from_report(report)
+
+
+def from_report(report: PageReport) -> dict[str, Any]:
+    """The preview dict of an already audited page (e.g. one fetched by the crawler)."""
     out: dict[str, Any] = {
         "url": report.url,
         "resolved": report.resolved,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
@@ -11,36 +11,27 @@ from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import get_state
 from sociable.errors import UserError
 
-if TYPE_CHECKING:
-    from sociable.audit.context import FetchInfo
-
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def _fetch(url: str, allow_private: bool) -> tuple[bytes, FetchInfo]:
-    from sociable.audit.context import FetchInfo
-    from sociable.net import FetchError, NetPolicy, client, read_capped_sync
+def _live(url: str, allow_private: bool, networks: tuple[str, ...]) -> dict[str, Any]:
+    """Fetch one page like the live audit does (robots.txt per social bot, the og:image
+    probed, feeds and oEmbed read) and return its preview."""
+    from sociable.audit.crawl import CrawlOptions
+    from sociable.audit.preview import from_report
+    from sociable.audit.run import AuditOptions, iter_site
 
-    policy = NetPolicy(allow_private=allow_private)
-    try:
-        with client(policy) as http, http.stream("GET", url) as response:
-            body = read_capped_sync(response, policy.max_bytes)
-            hops = [(r.status_code, str(r.url)) for r in response.history]
-            info = FetchInfo(
-                url=url,
-                final_url=str(response.url),
-                status=response.status_code,
-                headers={k.lower(): v for k, v in response.headers.items()},
-                redirects=hops,
-                wire_bytes=response.num_bytes_downloaded,
-                content_encoding=response.headers.get("content-encoding"),
-                compression_offered=True,
-            )
-    except FetchError as exc:
-        raise UserError(str(exc), where=url) from None
-    except Exception as exc:  # httpx errors: DNS, TLS, timeouts
-        raise UserError(f"cannot fetch: {exc}", where=url) from None
-    return body, info
+    options = AuditOptions(
+        crawl=CrawlOptions(
+            max_pages=1, use_sitemap=False, follow_links=False, allow_private=allow_private
+        ),
+        networks=networks,
+    )
+    for report in iter_site(url, options):
+        if any(f.code == "SMO707" for f in report.findings):  # not fetched at all
+            raise UserError(report.error or "cannot fetch", where=url)
+        return from_report(report)
+    raise UserError("not fetched (robots.txt may disallow SociableBot)", where=url)
 
 
 def preview(
@@ -58,20 +49,17 @@ def preview(
     from sociable.audit.preview import preview as build
 
     state = get_state(ctx)
-    fetch: FetchInfo | None = None
+    networks = tuple(state.settings.workspace.networks)
     if target.startswith(("http://", "https://")):
         allow = allow_private or state.settings.audit.allow_private
-        html, fetch = _fetch(target, allow)
-        page_url = url or target
+        data = _live(target, allow, networks)
     else:
         path = Path(target)
         if not path.is_file():
             raise UserError("no such file (give an HTML file or an http(s) URL)", where=target)
         with path.open("rb") as fh:
             html = fh.read(MAX_FILE_BYTES)
-        page_url = url or path.resolve().as_uri()
-    networks = tuple(state.settings.workspace.networks)
-    data = build(html, page_url, fetch, networks=networks)
+        data = build(html, url or path.resolve().as_uri(), networks=networks)
     if output_format is OutputFormat.JSON:
         emit_json(data)
         return
