@@ -165,3 +165,19 @@ def test_fix_leaves_files_that_do_not_decode(cli, tmp_path: Path) -> None:  # ty
     r = cli("fix", str(tmp_path), "--base-url", "https://blog.example/", "--write")
     assert r.code == 0
     assert (tmp_path / "a.html").read_bytes() == raw
+
+
+def test_fix_picks_a_suitable_image() -> None:
+    page = (
+        "<html><head><title>T</title></head><body>"
+        '<img src="/logo.svg"><img src="/icon.png" width="32" height="32">'
+        '<img src="/photo.jpg" width="1200" alt="Photo"></body></html>'
+    )
+    after, _ = fix_text(page, URL)
+    assert '<meta property="og:image" content="https://blog.example/photo.jpg">' in after
+    assert '<meta property="og:image:alt" content="Photo">' in after
+    only_small = (
+        '<html><head><title>T</title></head><body><img src="/i.png" width="16"></body></html>'
+    )
+    after, _ = fix_text(only_small, URL)
+    assert "og:image" not in after and 'content="summary"' in after

@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from sociable.audit.extract import collapse, decode, extract, looks_binary, sniff_encoding
 from sociable.audit.files import check_base_url, file_url, html_files
-from sociable.audit.meta import PageMeta
+from sociable.audit.meta import ImageRef, PageMeta
 from sociable.errors import UserError
 
 DEFAULT_SHARE = ("x", "facebook", "linkedin", "bluesky", "mastodon", "whatsapp", "email")
@@ -108,6 +108,25 @@ def _shorten(text: str, limit: int = DESCRIPTION_MAX) -> str:
     return cut.rstrip(",;:") + "…"
 
 
+def _size(value: str | None) -> int | None:
+    digits = (value or "").strip().removesuffix("px")
+    return int(digits) if digits.isdigit() else None
+
+
+def suitable_image(meta: PageMeta) -> ImageRef | None:
+    """The first content image a network would accept as a card: http(s), a raster type,
+    not declared smaller than Facebook's 200×200 minimum (icons, spacers, avatars)."""
+    for img in meta.images:
+        src = img.src.lower().split("?", 1)[0]
+        if not img.src.startswith(("http://", "https://")) or src.endswith((".svg", ".ico")):
+            continue
+        width, height = _size(img.width), _size(img.height)
+        if (width is not None and width < 200) or (height is not None and height < 200):
+            continue
+        return img
+    return None
+
+
 def _tag(attr: str, key: str, value: str) -> str:
     return f'<meta {attr}="{key}" content="{escape(value, quote=True)}">'
 
@@ -128,10 +147,9 @@ def head_additions(meta: PageMeta, html: str, url: str, feed: tuple[str, str] | 
     image_alt = meta.first("og:image:alt")
     image = meta.first("og:image") or meta.first("twitter:image")
     if not image:
-        for img in meta.images:
-            if img.src.startswith(("http://", "https://")):
-                image, image_alt = img.src, image_alt or img.alt or None
-                break
+        img = suitable_image(meta)
+        if img is not None:
+            image, image_alt = img.src, image_alt or img.alt or None
     article = bool(meta.first("article:published_time") or meta.times)
     if not meta.canonical:
         out.append(f'<link rel="canonical" href="{escape(canonical, quote=True)}">')
