@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from sociable.audit.context import FeedInfo, FetchInfo, ImageProbe, OEmbedResult, SiteInfo
 from sociable.audit.engine import audit_page
 from sociable.rules import RuleFilter, all_rules
@@ -196,3 +199,38 @@ def test_rules_doc_is_up_to_date() -> None:
     assert doc.read_text(encoding="utf-8") == render(), (
         "run: python -m sociable.audit.rulesdoc > docs/audit-rules.md"
     )
+
+
+_bits = st.sampled_from(
+    [
+        "<meta property='og:title' content='",
+        "<meta property='og:image' content='",
+        "<meta name='twitter:card' content='",
+        "<meta property='og:url' content='",
+        "<link rel=canonical href='",
+        "<link rel=alternate type=application/rss+xml href='",
+        "<script type='application/ld+json'>",
+        '{"@type": ["Article", "Product", "BreadcrumbList", "Organization"], "itemListElement": [',
+        '{"@type": "BreadcrumbList", "itemListElement": [1, {"item": {}}]}',
+        '{"sameAs": [1, null, "x"], "image": {"url": 3}, "publisher": [], "headline": 5}',
+        "</script>",
+        "<a href='https://x.com/intent/post?url=",
+        "<img src='",
+        "<time datetime='",
+        "'>",
+        "http://[",
+        "?utm_source=a",
+        "summary_large_image",
+    ]
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.one_of(_bits, st.text(max_size=12)), max_size=25))
+def test_fuzz_no_check_ever_fails(caplog, parts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    caplog.clear()
+    report = audit_page("".join(parts).encode("utf-8", "surrogatepass"), URL, good_fetch(), now=NOW)
+    assert 0 <= report.score <= 100
+    assert not [r for r in caplog.records if "failed on" in r.getMessage()]
