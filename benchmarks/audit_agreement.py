@@ -291,6 +291,45 @@ OWN_CASES: list[dict[str, Any]] = [
         "expect": {"slack.image": None, "discord.image": "https://example.com/late.png"},
     },
     {
+        "id": "own/title-fallbacks",
+        "html": "<title>Only title</title><meta name=description content='Only description'>",
+        "expect": {
+            "linkedin.title": "Only title",
+            "whatsapp.title": "Only title",
+            "bluesky.title": "Only title",
+            "slack.title": "Only title",
+            "discord.description": "Only description",
+            "x.description": None,
+        },
+    },
+    {
+        "id": "own/jsonld-type-and-lang",
+        "html": '<html lang="de"><script type="application/ld+json">'
+        '{"@graph":[{"@type":"Organization","name":"O"},{"@type":"BlogPosting","headline":"B"}]}'
+        "</script></html>",
+        "expect": {"resolved.type": "article", "resolved.locale": "de", "resolved.title": "B"},
+    },
+    {
+        "id": "own/site-names",
+        "html": "<meta property=og:site_name content=Acme><meta property=og:title content=t>"
+        "<meta name=twitter:site content=@acme>",
+        "expect": {
+            "facebook.site_name": "EXAMPLE.COM",
+            "x.site_name": "@acme",
+            "discord.site_name": "Acme",
+            "slack.site_name": "Acme",
+            "resolved.site_name": "Acme",
+        },
+    },
+    {
+        "id": "own/mastodon-canonical-other-host",
+        "html": "<meta property=og:title content=t><link rel=canonical href='https://cdn.example.net/p'>",
+        "expect": {
+            "mastodon.url": "https://example.com/page",
+            "resolved.url": "https://cdn.example.net/p",
+        },
+    },
+    {
         "id": "own/pinterest-product",
         "html": '<script type="application/ld+json">{"@type":"Product","name":"Mug"}</script>',
         "expect": {"pinterest.card_type": "product", "pinterest.title": "Mug"},

@@ -196,11 +196,35 @@ def resolved(meta: PageMeta) -> dict[str, str | None]:
             card,
             "type",
             p.tag("og:type"),
-            ("json-ld @type", lambda: _jsonld_value(meta, None, "@type")),
+            ("json-ld @type", lambda: _og_type_from_jsonld(meta)),
         )
         or "website",
         "locale": p.pick(card, "locale", p.tag("og:locale"), ("html lang", lambda: meta.lang)),
     }
+
+
+# schema.org types that map onto an Open Graph type; others (Organization...) say nothing
+# about the page itself.
+_LD_TO_OG = {
+    "Article": "article",
+    "NewsArticle": "article",
+    "BlogPosting": "article",
+    "TechArticle": "article",
+    "Product": "product",
+    "Book": "book",
+    "VideoObject": "video.other",
+    "MusicRecording": "music.song",
+    "ProfilePage": "profile",
+}
+
+
+def _og_type_from_jsonld(meta: PageMeta) -> str | None:
+    for item in meta.jsonld_items():
+        types = item.get("@type")
+        for t in types if isinstance(types, list) else [types]:
+            if isinstance(t, str) and t in _LD_TO_OG:
+                return _LD_TO_OG[t]
+    return None
 
 
 def _abs(meta: PageMeta, value: str | None) -> str | None:
