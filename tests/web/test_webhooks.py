@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from sociable.publish import notify, states
+from sociable.publish.connectors.webhook import verify
 from sociable.store.models.notify import WebhookEndpoint
 from sociable.store.models.publish import Publication
 from tests.web.conftest import WebApp
@@ -85,13 +86,11 @@ def test_events_are_signed_ordered_and_retried(web: WebApp, receiver: Receiver) 
     assert [b["data"]["publication_id"] for b in bodies] == ids
     assert {b["type"] for b in bodies} == {"publication.scheduled"}
     for headers, body in receiver.requests:
-        assert notify.verify(
-            secret, body, headers["sociable-signature"], now=int(later.timestamp())
-        )
-        assert not notify.verify(
-            "wrong", body, headers["sociable-signature"], now=int(later.timestamp())
-        )
-        assert headers["sociable-event-id"] == str(json.loads(body)["id"])
+        ts, sig = headers["x-sociable-timestamp"], headers["x-sociable-signature"]
+        assert verify(secret, body, ts, sig, now=later.timestamp())
+        assert not verify("wrong", body, ts, sig, now=later.timestamp())
+        assert not verify(secret, body + b" ", ts, sig, now=later.timestamp())
+        assert headers["x-sociable-event-id"] == str(json.loads(body)["id"])
 
     with web.db.session() as s:
         pub = s.get(Publication, ids[0])

@@ -3,18 +3,15 @@
 The append-only ``publication_event`` table is the outbox. Each endpoint keeps a cursor (the
 last event id it acknowledged with a 2xx); a deliverer leases the endpoint, sends the next
 events one by one and moves the cursor. A failure backs off exponentially and retries the
-same event, so a receiver sees each event at least once and in order; ``Sociable-Event-Id``
-lets it drop repeats. Events younger than ``SETTLE`` are held back: on PostgreSQL an event
+same event, so a receiver sees each event at least once and in order; ``X-Sociable-Event-Id``
+lets it drop repeats. Signed exactly like the Webhook connector's posts
+(``X-Sociable-Timestamp`` and ``X-Sociable-Signature: sha256=HMAC(secret, "ts.body")``), so
+one receiver verifies both. Events younger than ``SETTLE`` are held back: on PostgreSQL an event
 with a lower id can commit after a higher one, and the wait lets it land first.
-
-Signature (like Stripe's): ``Sociable-Signature: t=<unix seconds>,v1=<hex>`` where
-``v1 = HMAC-SHA256(secret, f"{t}.{body}")``; receivers should reject old ``t`` values.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -27,6 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sociable import net
+from sociable.publish.connectors.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from sociable.store.db import Database
 from sociable.store.models import Account
 from sociable.store.models.notify import WebhookEndpoint
@@ -38,29 +36,10 @@ SETTLE = timedelta(seconds=2)
 LEASE = timedelta(seconds=60)
 BATCH = 100
 MAX_BACKOFF = timedelta(hours=1)
-SIGNATURE_HEADER = "Sociable-Signature"
 
 
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
-
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify(secret: str, body: bytes, header: str, *, now: int, tolerance: int = 300) -> bool:
-    """The receiver's side, for tests and for anyone writing a receiver in Python."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now - timestamp) > tolerance:
-        return False
-    expected = sign(secret, body, timestamp).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
 def event_payload(session: Session, event: PublicationEvent) -> dict[str, Any]:
@@ -147,10 +126,13 @@ def deliver_endpoint(db: Database, endpoint_id: int, http: httpx.Client, now: da
         secret = endpoint.secret["secret"]
         for event in _pending_events(session, endpoint, now):
             body = json.dumps(event_payload(session, event), separators=(",", ":")).encode()
+            timestamp = str(int(now.timestamp()))
             headers = {
                 "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
-                "Sociable-Event-Id": str(event.id),
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: sign(secret, timestamp, body),
+                "X-Sociable-Event": "publication",
+                "X-Sociable-Event-Id": str(event.id),
             }
             try:
                 response = http.post(endpoint.url, content=body, headers=headers)
