@@ -181,3 +181,17 @@ def test_fix_picks_a_suitable_image() -> None:
     )
     after, _ = fix_text(only_small, URL)
     assert "og:image" not in after and 'content="summary"' in after
+
+
+def test_fix_keeps_crlf_line_endings_and_the_end_of_file() -> None:
+    page = "\r\n".join(
+        ["<html>", "<head>", "<title>T</title>", "</head>", "<body>", "<p>x</p>", "</body>"]
+    )
+    page += "\r\n</html>\r\n"
+    after, _ = fix_text(page, URL)
+    assert "\n" not in after.replace("\r\n", "")
+    assert after.endswith("</body>\r\n</html>\r\n")
+    bare = "<title>T</title>\n\n"
+    after, _ = fix_text(bare, URL)
+    assert only_insertions(bare, after)
+    assert '<title>T</title>\n\n<nav class="share"' in after  # trailing blank line kept

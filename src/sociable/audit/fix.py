@@ -200,24 +200,26 @@ def fix_text(
     if not meta.is_html:
         return html, []
     added = head_additions(meta, html, url, feed)
+    nl = "\r\n" if "\r\n" in html else "\n"  # keep the file's line endings
     out = html
     if added:
-        block = "".join(f"\n{line}" for line in added) + "\n"
         m = _HEAD_END.search(out)
         if m:
-            out = out[: m.start()] + block.lstrip("\n") + out[m.start() :]
+            block = "".join(line + nl for line in added)
+            out = out[: m.start()] + block + out[m.start() :]
         else:
             start = _HEAD_START.search(out) or _HTML_START.search(out)
             pos = start.end() if start else 0
+            block = "".join(nl + line for line in added) + nl
             out = out[:pos] + block + out[pos:]
     share = share_block(meta, url, networks)
     if share:
         ends = list(_BODY_END.finditer(out))
         if ends:
             pos = ends[-1].start()
-            out = out[:pos] + share + "\n" + out[pos:]
+            out = out[:pos] + share + nl + out[pos:]
         else:
-            out = out.rstrip("\n") + "\n" + share + "\n"
+            out = out + ("" if out.endswith(("\n", "\r")) or not out else nl) + share + nl
         added.append("share links")
     return out, added
 
