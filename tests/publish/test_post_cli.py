@@ -182,3 +182,15 @@ def test_network_without_limits_and_yaml_timestamps(env: Env, tmp_path: Path) ->
     assert queued.code == 0, queued.err
     pubs = [p for p in env.publications() if p.variant_id == 2]
     assert len(pubs) == 1 and pubs[0].due_at.weekday() == 4  # the next Friday slot
+
+
+def test_list_rejects_an_unknown_state_and_draft_edit_keeps_no_time(
+    env: Env, tmp_path: Path
+) -> None:
+    bad = env.run("post", "list", "--state", "sent")
+    assert bad.code == 2 and "--state: 'sent'" in bad.err
+    draft = POST.replace("when: 2030-03-31 09:00\n", "")
+    assert env.run("post", "new", str(write(tmp_path / "d.md", draft)), "--draft").code == 0
+    timed = env.run("post", "edit", "1", str(write(tmp_path / "e.md", POST)))
+    assert timed.code == 2 and "a draft has no time yet" in timed.err
+    assert env.counts()[2] == 0

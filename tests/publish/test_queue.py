@@ -171,3 +171,48 @@ def test_evergreen_needs_an_end_condition(tmp_path: Path) -> None:
     path = write(tmp_path / "e.md", "---\naccounts: [x]\nevergreen: {cooldown_days: 7}\n---\nTip\n")
     with pytest.raises(UserError, match="end condition"):
         read_post_file(path, "UTC")
+
+
+def test_two_queue_adds_at_once_never_share_a_slot(db: Database) -> None:
+    """The account is locked while a slot is chosen (PostgreSQL: FOR UPDATE; SQLite: the
+    write lock). A holds its transaction open after choosing; B starts meanwhile, waits for
+    A, then takes the next slot. Without the lock both landed on the same slot.
+    """
+    import threading
+
+    with db.session() as session:
+        ws, acc = _setup(session)
+        ws_id, acc_id = ws.id, acc.id
+    chosen = threading.Event()
+    results: dict[str, object] = {}
+
+    def add(name: str, hold: bool) -> None:
+        try:
+            with db.session() as s:
+                w = s.get(Workspace, ws_id)
+                assert w is not None
+                spec = PostSpec(text=f"post {name}", accounts=["mastodon"])
+                post = create_post(s, w, spec, now=NOW, queue=True)
+                results[name] = post.variants[0].publications[0].due_at
+                if hold:
+                    chosen.set()
+                    threading.Event().wait(0.5)  # keep the transaction (and lock) open
+        except Exception as exc:
+            results[name] = exc
+            chosen.set()
+
+    a = threading.Thread(target=add, args=("a", True))
+    a.start()
+    chosen.wait(30)
+    b = threading.Thread(target=add, args=("b", False))
+    b.start()
+    a.join(60)
+    b.join(60)
+    assert isinstance(results["a"], datetime), results
+    assert isinstance(results["b"], datetime), results
+    assert results["a"] != results["b"]
+    with db.session() as session:
+        dues = session.scalars(
+            select(Publication.due_at).where(Publication.account_id == acc_id)
+        ).all()
+        assert len(dues) == len(set(dues))

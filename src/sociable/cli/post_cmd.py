@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import get_state
 from sociable.clock import system_clock, zone
+from sociable.errors import UserError
 from sociable.publish import posts as post_ops
 from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.spec import read_post_file
 from sociable.publish.when import format_local, parse_when
-from sociable.store.models.publish import Post, Publication, Variant
+from sociable.store.models.publish import Post, Publication, PubState, Variant
 from sociable.workspaces import current_workspace
 
 app = typer.Typer(
@@ -87,6 +88,8 @@ def list_posts(
     output: OutputFormat = FORMAT,
 ) -> None:
     """List posts, newest due first, with each publication's state."""
+    if state_filter is not None and state_filter not in {s.value for s in PubState}:
+        raise UserError(f"--state: {state_filter!r}; one of {', '.join(s.value for s in PubState)}")
     state = get_state(ctx)
     with state.database().session() as session:
         workspace = current_workspace(session, state.settings)

@@ -283,6 +283,11 @@ def edit_post(
             where=where,
         )
     if spec.when is not None:
+        if not pubs:
+            raise UserError(
+                "a draft has no time yet: remove `when` and use `sociable post approve --when`",
+                where=where,
+            )
         not_in_past(spec.when, now, f"{where}: when")
     by_account: dict[int | None, Account] = {a.id: a for a in targets}
     composed = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from sociable.clock import zone
@@ -91,6 +91,18 @@ class QueuePlanner:
 
     def taken(self, account: Account) -> set[datetime]:
         if account.id not in self._taken:
+            # Lock the account before reading its taken slots, so two `queue add` at once
+            # cannot both take the same one: the second waits, then sees the first's
+            # publication. PostgreSQL: a row lock. SQLite: a no-op write, which takes the
+            # database's one write lock (its reads alone take none and would be stale).
+            if self.session.get_bind().dialect.name == "sqlite":
+                self.session.execute(
+                    text("UPDATE account SET id = id WHERE id = :id"), {"id": account.id}
+                )
+            else:
+                self.session.execute(
+                    select(Account.id).where(Account.id == account.id).with_for_update()
+                )
             rows = self.session.scalars(
                 select(Publication.due_at).where(
                     Publication.account_id == account.id, Publication.state.in_(HOLDS_SLOT)
