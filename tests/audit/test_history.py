@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from sociable.audit.findings import Finding, PageReport
 from sociable.audit.history import RunRecorder, compare, previous_run
 from sociable.store.db import Database
@@ -76,3 +82,29 @@ def test_large_runs_are_written_in_batches(db: Database) -> None:
     run = save(db, "http://e.com/", reports, 50)
     with db.session() as s:
         assert s.query(AuditFinding).filter_by(run_id=run).count() == 450
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["SMO301", "SMO303"])), max_size=8),
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["SMO301", "SMO303"])), max_size=8),
+)
+def test_new_and_fixed_counts_match_multiset_difference(
+    db: Database, before: list[tuple[str, str]], after: list[tuple[str, str]]
+) -> None:
+    target = f"http://e.com/{uuid.uuid4().hex}"
+
+    def reports(pairs: list[tuple[str, str]]) -> list[PageReport]:
+        return [
+            report(f"{target}/{page}", 50, *[c for p, c in pairs if p == page]) for page in "abc"
+        ]
+
+    first = save(db, target, reports(before), 50)
+    second = save(db, target, reports(after), 60)
+    diff = compare(db, second, first)
+    old, new = Counter(before), Counter(after)
+    assert diff.new_count == sum((new - old).values())
+    assert diff.fixed_count == sum((old - new).values())
+    assert {(c.page.rsplit("/", 1)[1], c.code): c.count for c in diff.new} == dict(new - old)
