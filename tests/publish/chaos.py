@@ -192,7 +192,7 @@ def seed(db: Database, receiver: Receiver, cfg: ChaosConfig, start: datetime) ->
 
 
 class Fleet:
-    """`sociable worker` processes that can be killed and replaced."""
+    """`sociable worker` processes (``python -m sociable.cli.app worker``), killed and replaced."""
 
     def __init__(self, url: str, key: str, cfg: ChaosConfig, workdir: str) -> None:
         self.cfg = cfg
@@ -213,28 +213,25 @@ class Fleet:
     def start_one(self) -> str:
         self.started += 1
         name = f"chaos-{self.started}"
-        self.procs[name] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sociable.cli.app",
-                "worker",
-                "--id",
-                name,
-                "--poll",
-                str(self.cfg.poll),
-            ],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.workdir, f"{name}.log"), "wb"),  # noqa: SIM115
-        )
+        args = ["worker", "--id", name, "--poll", str(self.cfg.poll)]
+        with open(os.path.join(self.workdir, f"{name}.log"), "wb") as log:
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "sociable.cli.app", *args],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         return name
 
     def kill_one(self, rng: random.Random, running: set[str]) -> str | None:
-        """SIGKILL a random worker that is running (has polled); None if none is yet."""
+        """SIGKILL a random running worker, but never the last one that is running.
+
+        A replacement needs seconds of imports on a busy machine before it polls; killing the
+        last running worker would only measure that start-up time.
+        """
         victims = sorted(set(self.procs) & running)
-        if not victims:
+        if len(victims) < 2:
             return None
         name = rng.choice(victims)
         proc = self.procs.pop(name)

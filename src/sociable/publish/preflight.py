@@ -89,13 +89,13 @@ def content_lint(network: str, request: PublishRequest) -> list[str]:
     Warnings are the composer's business; only what the network would refuse blocks a send.
     Networks the posts layer has no facts for (webhook, feed) have nothing to check.
     """
+    table = _platforms()
+    if network not in table:
+        return []
     from sociable.content.lint import lint_post
     from sociable.content.post import PostInput
     from sociable.rules import Severity
 
-    table = _platforms()
-    if network not in table:
-        return []
     reasons: list[str] = []
     parts = [request.text, *request.thread]
     for index, text in enumerate(parts):
