@@ -24,9 +24,8 @@ $(PDS)/node_modules/.installed: $(PDS)/package-lock.json
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/sociable init $(DEMO) --name "Demo Coffee Roasters" --timezone Europe/Paris \
-		--site-url https://demo.example --networks x,bluesky,mastodon,linkedin
-	$(BIN)/sociable --config $(DEMO)/sociable.toml tour
+	$(BIN)/sociable demo $(DEMO)
+	$(BIN)/sociable --config $(DEMO)/sociable.toml serve --demo-receiver
 
 test: $(STAMP) $(PDS)/node_modules/.installed
 	scripts/ensure-postgres

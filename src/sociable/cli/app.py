@@ -21,6 +21,7 @@ import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
 import sociable.cli.status_cmd as status_cmd
 import sociable.cli.worker_cmd as worker_cmd
+import sociable.cli.demo_cmd as demo_cmd
 import sociable.cli.serve_cmd as serve_cmd
 from sociable import __version__
 from sociable.cli import (
@@ -92,6 +93,7 @@ app.command()(tour_cmd.tour)
 app.command()(hashtags_cmd.hashtags)
 app.add_typer(media_cmd.app, name="media")
 app.command()(serve_cmd.serve)
+app.command()(demo_cmd.demo)
 app.command()(preview_cmd.preview)
 app.command()(fix_cmd.fix)
 app.command()(fix_cmd.feed)

@@ -25,6 +25,9 @@ def serve(
     secure_cookies: bool = typer.Option(
         False, help="Send session cookies only over HTTPS (set behind a TLS proxy)."
     ),
+    demo_receiver: bool = typer.Option(
+        False, help="Also serve the demo webhook receiver at /demo (used by `make run`)."
+    ),
 ) -> None:
     """Run the web app (pages and /api/v1), the short-link redirects and the publisher."""
     import uvicorn
@@ -41,7 +44,11 @@ def serve(
     db = state.database()
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     web = create_app(
-        db, load_key(secret, settings.key_path), settings=settings, secure_cookies=secure_cookies
+        db,
+        load_key(secret, settings.key_path),
+        settings=settings,
+        secure_cookies=secure_cookies,
+        demo_receiver=demo_receiver,
     )
     tracker = build_app(ctx, flusher="thread")
     tracker.start()

@@ -38,6 +38,7 @@ def create_app(
     settings: Settings | None = None,
     media_dir: Path | None = None,
     secure_cookies: bool = False,
+    demo_receiver: bool = False,
 ) -> FastAPI:
     """The whole web app over ``db``; ``secret`` is the workspace's master key.
 
@@ -52,6 +53,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.db = db
+    app.state.link_key = derive_key(secret, "review-link")  # signed client review links
     app.state.settings = settings or Settings()
     app.state.media_dir = media_dir or app.state.settings.base_dir / "media"
     app.add_middleware(
@@ -94,4 +96,10 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    if demo_receiver:
+        from sociable.web.demo_receiver import Inbox
+        from sociable.web.demo_receiver import router as demo_router
+
+        app.state.demo_inbox = Inbox()
+        app.include_router(demo_router)
     return app
