@@ -77,7 +77,8 @@ def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path
         + "y" * 300
         + ",,,,,\n"
         + "2030-05-01T09:00Z,mastodon,no media,nope.jpg,,,,\n"
-        + "2030-05-01T09:00Z,mastodon,broken image,broken.png,,,,\n",
+        + "2030-05-01T09:00Z,mastodon,broken image,broken.png,,,,\n"
+        + "someday,nobody,,,,,,\n",
     )
     result = env.run("import", str(source))
     assert result.code == 2
@@ -87,17 +88,23 @@ def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path
     assert "row 6, column text" in result.err and "x:acme" in result.err
     assert "row 7, column media" in result.err and "nope.jpg" in result.err
     assert "row 8, column media" in result.err and "POST3" in result.err
+    # Every bad column of a row is reported, and rows come in file order.
+    for column in ("scheduled_at", "accounts", "text"):
+        assert f"row 9, column {column}" in result.err
+    lines = [ln for ln in result.err.splitlines() if ": row " in ln]
+    rows = [int(ln.split(": row ")[1].split(",")[0]) for ln in lines]
+    assert rows == sorted(rows)
     assert "row 2," not in result.err
     assert "nothing imported" in result.err
     assert env.counts() == (0, 0, 0, 0)
 
     dry = env.run("import", str(source), "--dry-run")
-    assert dry.code == 2 and "1 row(s) would be imported, 6 bad row(s)" in dry.out
+    assert dry.code == 2 and "1 row(s) would be imported, 7 bad row(s)" in dry.out
     assert env.counts() == (0, 0, 0, 0)
 
     skipped = env.run("import", str(source), "--skip-bad")
     assert skipped.code == 0, skipped.err
-    assert "imported 1 post(s)" in skipped.out and "skipped 6" in skipped.out
+    assert "imported 1 post(s)" in skipped.out and "skipped 7" in skipped.out
     assert env.counts()[0] == 1
 
 

@@ -45,7 +45,7 @@ from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.posts import PlannedPost, plan_post, store_post
 from sociable.publish.queue import QueuePlanner
 from sociable.publish.spec import PostSpec, media_refs
-from sociable.publish.when import localize, parse_when
+from sociable.publish.when import localize, not_in_past, parse_when
 from sociable.store.models import Workspace
 from sociable.store.models.publish import Post
 
@@ -146,10 +146,11 @@ def parse_hootsuite_date(value: str, order: str, tz_name: str, where: str) -> da
 
 
 class _RowError(Exception):
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
-        self.column = column
-        self.message = message
+    """Every (column, message) wrong in one row."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{c}: {m}" for c, m in problems))
+        self.problems = problems
 
 
 def _column_of(message: str, default: str) -> tuple[str, str]:
@@ -173,18 +174,37 @@ def _cell(row: dict[str, str], name: str) -> str:
     return (row.get(name) or "").strip()
 
 
-def _spec_from_ours(row: dict[str, str], base: Path, tz_name: str, where: str) -> PostSpec:
+def _spec_from_ours(
+    row: dict[str, str],
+    base: Path,
+    tz_name: str,
+    where: str,
+    index: AccountIndex | None = None,
+    now: datetime | None = None,
+) -> PostSpec:
+    """A PostSpec from one row; every bad column of the row is reported (a _RowError)."""
+    problems: list[tuple[str, str]] = []
     when_text = _cell(row, "scheduled_at")
+    when = None
     try:
         when = parse_when(when_text, tz_name, where) if when_text else None
+        if when is not None and now is not None:
+            not_in_past(when, now, where)
     except UserError as exc:
-        raise _RowError("scheduled_at", _strip_where(exc, where)) from None
+        problems.append(("scheduled_at", _strip_where(exc, where)))
     accounts = split_list(_cell(row, "accounts"), commas=True)
     if not accounts:
-        raise _RowError("accounts", "empty: name at least one account")
+        problems.append(("accounts", "empty: name at least one account"))
+    for ref in accounts:
+        try:
+            if index is not None:
+                index.resolve(ref, where)
+        except UserError as exc:
+            problems.append(("accounts", _strip_where(exc, where).removeprefix("accounts: ")))
     text = row.get("text") or ""
     if not text.strip():
-        raise _RowError("text", "empty")
+        problems.append(("text", "empty"))
+    media = []
     try:
         media = media_refs(
             split_list(_cell(row, "media"), commas=False),
@@ -198,7 +218,9 @@ def _spec_from_ours(row: dict[str, str], base: Path, tz_name: str, where: str) -
     except UserError as exc:
         message = _strip_where(exc, where)
         column = "alt_text" if message.startswith("alt:") else "media"
-        raise _RowError(column, message.split(":", 1)[1].strip()) from None
+        problems.append((column, message.split(":", 1)[1].strip()))
+    if problems:
+        raise _RowError(problems)
     return PostSpec(
         text=text,
         accounts=accounts,
@@ -272,9 +294,10 @@ def import_posts(
                 continue
             row = dict(zip(header, cells, strict=True))
             try:
-                specs.append((number, _spec_from_ours(row, base, tz_name, where)))
+                specs.append((number, _spec_from_ours(row, base, tz_name, where, index, now)))
             except _RowError as exc:
-                report.problems.append(RowProblem(number, exc.column, exc.message))
+                for column, message in exc.problems:
+                    report.problems.append(RowProblem(number, column, message))
     else:
         if not accounts:
             raise UserError(
@@ -334,6 +357,7 @@ def import_posts(
             continue
         report.planned.append((number, planned))
 
+    report.problems.sort(key=lambda p: p.row)
     if dry_run or (report.problems and not skip_bad):
         return report
     for _number, planned in report.planned:
