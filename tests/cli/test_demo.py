@@ -1,0 +1,33 @@
+"""`sociable demo`: what `make run` starts is there, and running it twice adds nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_demo_twice(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    first = cli("demo", "d")
+    assert first.code == 0, first.err
+    assert "5 posts scheduled" in first.out and "demo@sociable.local" in first.out
+    login = tmp_path / "d" / "LOGIN.txt"
+    assert login.stat().st_mode & 0o777 == 0o600
+    password = login.read_text().split()[-1]
+    assert password in first.out
+    assert "allow_private = true" in (tmp_path / "d" / "sociable.toml").read_text()
+
+    second = cli("demo", "d")
+    assert second.code == 0 and "0 posts scheduled" in second.out
+    listed = cli("--config", "d/sociable.toml", "post", "list", "--format", "json")
+    posts = json.loads(listed.out)
+    assert len(posts) == 5
+    assert {p["publications"][0]["state"] for p in posts} == {"scheduled"}
+    accounts = json.loads(
+        cli("--config", "d/sociable.toml", "accounts", "list", "--format", "json").out
+    )
+    assert [(a["network"], a["handle"]) for a in accounts] == [("webhook", "demo-receiver")]
+    links = cli("--config", "d/sociable.toml", "link", "list", "--format", "json")
+    assert {item["code"] for item in json.loads(links.out)} == {"yirga", "blend"}
