@@ -97,3 +97,10 @@ def test_binary_and_broken_files_do_not_stop_the_run(tmp_path: Path) -> None:
     assert reports[0].error == "not an HTML page"
     assert reports[1].error is None
     assert reports[2].resolved["title"] == "Grüße"
+
+
+def test_unlinked_feed_in_the_folder_is_named(site: Path) -> None:
+    reports = {r.url: r for r in audit_files(site, BASE, now=NOW)}
+    post = reports["https://blog.example/posts/a.html"]
+    msg = next(f.message for f in post.findings if f.code == "SMO501")
+    assert "https://blog.example/feed.xml" in msg and "does not link it" in msg

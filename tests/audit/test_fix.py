@@ -89,6 +89,12 @@ _parts = st.sampled_from(
         "</body>",
         "<!doctype html>",
         "&amp; < > \" '",
+        "<?",
+        "<!--",
+        "-->",
+        "<script>",
+        "</script>",
+        "<textarea>",
     ]
 )
 

@@ -26,6 +26,15 @@ from sociable.errors import UserError
 from sociable.rules import RuleFilter
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# Usual names of a static site's feed, with the type a <link rel=alternate> gives them.
+FEED_FILES = {
+    "feed.xml": "application/rss+xml",
+    "rss.xml": "application/rss+xml",
+    "index.xml": "application/rss+xml",
+    "atom.xml": "application/atom+xml",
+    "feed.atom": "application/atom+xml",
+    "feed.json": "application/feed+json",
+}
 SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__"}
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -86,6 +95,12 @@ class FolderSite:
         self._sitemap(folder)
         self._feeds: dict[str, FeedInfo] = {}
         self._images: dict[str, ImageProbe] = {}
+        if root.is_dir():  # the folder's own feeds, linked from a page or not
+            for name in FEED_FILES:
+                if (folder / name).is_file():
+                    found = self.feed(base_url + name)
+                    if found is not None:
+                        self.info.feeds[found.url] = found
 
     def _sitemap(self, folder: Path) -> None:
         names = ["sitemap.xml", "sitemap_index.xml", "sitemap.xml.gz"]

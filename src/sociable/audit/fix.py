@@ -18,18 +18,11 @@ from urllib.parse import quote
 from selectolax.lexbor import LexborHTMLParser
 
 from sociable.audit.extract import collapse, decode, extract, looks_binary, sniff_encoding
-from sociable.audit.files import check_base_url, file_url, html_files
+from sociable.audit.files import FEED_FILES, check_base_url, file_url, html_files
 from sociable.audit.meta import ImageRef, PageMeta
 from sociable.errors import UserError
 
 DEFAULT_SHARE = ("x", "facebook", "linkedin", "bluesky", "mastodon", "whatsapp", "email")
-FEED_FILES = {
-    "feed.xml": "application/rss+xml",
-    "rss.xml": "application/rss+xml",
-    "index.xml": "application/rss+xml",
-    "atom.xml": "application/atom+xml",
-    "feed.atom": "application/atom+xml",
-}
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 _HEAD_START = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
@@ -196,7 +189,7 @@ def fix_text(
     feed: tuple[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """``(new html, what was added)``; the input is returned unchanged when nothing is missing."""
-    meta = extract(html.encode("utf-8"), url, {"content-type": "text/html; charset=utf-8"})
+    meta = _parse(html, url)
     if not meta.is_html:
         return html, []
     added = head_additions(meta, html, url, feed)
@@ -206,22 +199,34 @@ def fix_text(
         m = _HEAD_END.search(out)
         if m:
             block = "".join(line + nl for line in added)
-            out = out[: m.start()] + block + out[m.start() :]
+            candidate = out[: m.start()] + block + out[m.start() :]
         else:
             start = _HEAD_START.search(out) or _HTML_START.search(out)
             pos = start.end() if start else 0
             block = "".join(nl + line for line in added) + nl
-            out = out[:pos] + block + out[pos:]
+            candidate = out[:pos] + block + out[pos:]
+        # The text position may sit inside a comment or script: keep the insertion only if
+        # the parser now sees every added tag (this is also what makes a second run a no-op).
+        if head_additions(_parse(candidate, url), candidate, url, feed):
+            added = []
+        else:
+            out = candidate
     share = share_block(meta, url, networks)
     if share:
         ends = list(_BODY_END.finditer(out))
         if ends:
             pos = ends[-1].start()
-            out = out[:pos] + share + nl + out[pos:]
+            candidate = out[:pos] + share + nl + out[pos:]
         else:
-            out = out + ("" if out.endswith(("\n", "\r")) or not out else nl) + share + nl
-        added.append("share links")
+            candidate = out + ("" if out.endswith(("\n", "\r")) or not out else nl) + share + nl
+        if _parse(candidate, url).share_links:
+            out = candidate
+            added.append("share links")
     return out, added
+
+
+def _parse(html: str, url: str) -> PageMeta:
+    return extract(html.encode("utf-8"), url, {"content-type": "text/html; charset=utf-8"})
 
 
 def find_feed(root: Path, base_url: str) -> tuple[str, str] | None:

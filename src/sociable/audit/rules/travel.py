@@ -22,6 +22,10 @@ OEMBED_TYPES = ("photo", "video", "link", "rich")
 def no_feed(ctx: PageContext) -> Outcome:
     if ctx.meta.feeds:
         return []
+    site = ctx.fetch.site if ctx.fetch else None
+    if site and site.feeds:
+        url = next(iter(site.feeds))
+        return [(f"the site has a feed ({url}) but this page does not link it", "feeds: 0")]
     return [("no <link rel=alternate> to an RSS, Atom or JSON feed", "feeds: 0")]
 
 
