@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sociable.web.api import accounts, me, posts, publications, tokens, users, webhooks
+from sociable.web.api import (
+    accounts,
+    audits,
+    comments,
+    links,
+    me,
+    posts,
+    publications,
+    review,
+    tokens,
+    users,
+    webhooks,
+)
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(me.router)
@@ -12,5 +24,9 @@ router.include_router(accounts.router)
 router.include_router(tokens.router)
 router.include_router(users.router)
 router.include_router(posts.router)
+router.include_router(comments.router)
+router.include_router(review.router)
 router.include_router(publications.router)
 router.include_router(webhooks.router)
+router.include_router(audits.router)
+router.include_router(links.router)

@@ -18,7 +18,14 @@ from sociable.web.security import new_csrf_token
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 
 # (path, label) of the main navigation; features add themselves here.
-NAV: list[tuple[str, str]] = [("/", "Home"), ("/settings", "Settings")]
+NAV: list[tuple[str, str]] = [
+    ("/", "Home"),
+    ("/compose", "Compose"),
+    ("/calendar", "Calendar"),
+    ("/audits", "Audits"),
+    ("/links", "Links"),
+    ("/settings", "Settings"),
+]
 
 
 def csrf_token(request: Request) -> str:
