@@ -27,14 +27,34 @@ class RunRecorder:
     """Streams one run's pages and findings into the database."""
 
     def __init__(
-        self, db: Database, target: str, kind: str, options: dict[str, Any] | None = None
+        self,
+        db: Database,
+        target: str,
+        kind: str,
+        options: dict[str, Any] | None = None,
+        *,
+        keep_cards: bool = False,
+        run_id: int | None = None,
     ) -> None:
+        """``keep_cards`` also stores each page's cards and resolved fields (the web report
+        draws them; the CLI leaves it off to keep big runs small). ``run_id`` adopts a run
+        row saved beforehand (the web creates it queued, in the request's transaction)."""
         self.db = db
-        with db.session() as session:
-            run = AuditRun(target=target, kind=kind, options=options or {}, started_at=utcnow())
-            session.add(run)
-            session.flush()
-            self.run_id = run.id
+        self.keep_cards = keep_cards
+        if run_id is not None:
+            self.run_id = run_id
+        else:
+            with db.session() as session:
+                run = AuditRun(
+                    target=target,
+                    kind=kind,
+                    options=options or {},
+                    started_at=utcnow(),
+                    status="running",
+                )
+                session.add(run)
+                session.flush()
+                self.run_id = run.id
         self._pages: list[dict[str, Any]] = []
         self._findings: list[dict[str, Any]] = []
         self.pages = 0
@@ -51,6 +71,8 @@ class RunRecorder:
                 "score": report.score,
                 "categories": report.categories,
                 "error": report.error[:2000] if report.error else None,
+                "cards": report.cards if self.keep_cards else None,
+                "resolved": report.resolved if self.keep_cards else None,
             }
         )
         for f in report.findings:
@@ -85,6 +107,7 @@ class RunRecorder:
             run = session.get(AuditRun, self.run_id)
             assert run is not None
             run.finished_at = utcnow()
+            run.status = "done"
             run.site_score = site_score
             run.categories = dict(categories)
             run.pages, run.error_pages, run.findings = (
@@ -94,20 +117,42 @@ class RunRecorder:
             )
         return self.run_id
 
-
-def previous_run(db: Database, target: str, before_id: int) -> int | None:
-    """The id of the latest finished run of ``target`` before run ``before_id``."""
-    with db.session() as session:
-        return session.scalar(
-            select(AuditRun.id)
-            .where(
-                AuditRun.target == target,
-                AuditRun.id < before_id,
-                AuditRun.finished_at.is_not(None),
+    def fail(self, error: str) -> None:
+        """Keep what was saved so far and mark the run failed with a one-line reason."""
+        self._flush()
+        with self.db.session() as session:
+            run = session.get(AuditRun, self.run_id)
+            assert run is not None
+            run.finished_at = utcnow()
+            run.status = "failed"
+            run.error = error[:2000]
+            run.pages, run.error_pages, run.findings = (
+                self.pages,
+                self.error_pages,
+                self.findings,
             )
-            .order_by(AuditRun.id.desc())
-            .limit(1)
+
+
+def previous_run(
+    db: Database, target: str, before_id: int, *, workspace_id: int | None = None
+) -> int | None:
+    """The id of the latest finished run of ``target`` before run ``before_id``
+    (in ``workspace_id`` only, when given: the web keeps brands apart)."""
+    query = (
+        select(AuditRun.id)
+        .where(
+            AuditRun.target == target,
+            AuditRun.id < before_id,
+            AuditRun.finished_at.is_not(None),
+            AuditRun.status == "done",
         )
+        .order_by(AuditRun.id.desc())
+        .limit(1)
+    )
+    if workspace_id is not None:
+        query = query.where(AuditRun.workspace_id == workspace_id)
+    with db.session() as session:
+        return session.scalar(query)
 
 
 @dataclass

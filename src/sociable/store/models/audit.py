@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sociable.store.base import Base, UTCDateTime, utcnow
@@ -34,6 +34,15 @@ class AuditRun(Base):
     findings: Mapped[int] = mapped_column(Integer, default=0)
     # The options the run used (select/ignore, max pages ...), for the record.
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Runs started from the web belong to a workspace and report progress while they run;
+    # CLI runs have no workspace and are saved as "done" when they finish.
+    workspace_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    pages_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pages_queued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(String(2000))
 
 
 class AuditPage(Base):
@@ -48,6 +57,9 @@ class AuditPage(Base):
     score: Mapped[int] = mapped_column(Integer)
     categories: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(String(2000))
+    # What each network's card shows and the resolved title/description/image (web report).
+    cards: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resolved: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AuditFinding(Base):

@@ -1,0 +1,44 @@
+// Clicks over time on a link's page: reads the stats JSON and draws it with uPlot.
+// The page already shows the same numbers in a table, so without this file nothing is lost.
+(function () {
+  "use strict";
+
+  function toSeconds(day) {
+    // "YYYY-MM-DD" (a UTC day) -> Unix seconds at noon UTC, so the tick lands on the day.
+    return Date.parse(day + "T12:00:00Z") / 1000;
+  }
+
+  function draw(box, stats) {
+    const xs = stats.days.map(toSeconds);
+    const bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
+    const options = {
+      width: Math.max(box.clientWidth, 280),
+      height: 240,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 4)] } },
+      axes: [{}, { label: "clicks", size: 56 }],
+      legend: { show: true },
+      series: [
+        { label: "day", value: "{YYYY}-{MM}-{DD}" },
+        { label: "people", stroke: "#0b5fff", fill: "rgba(11,95,255,0.25)", width: 1, paths: bars, points: { show: false } },
+        { label: "preview bots", stroke: "#9aa1aa", width: 1, dash: [4, 4], points: { show: false } },
+      ],
+    };
+    box.textContent = "";
+    const plot = new uPlot(options, [xs, stats.clicks, stats.bot_clicks], box);
+    window.addEventListener("resize", () => plot.setSize({ width: Math.max(box.clientWidth, 280), height: 240 }));
+    box.dataset.drawn = "true";
+  }
+
+  function start() {
+    const box = document.getElementById("clicks-chart");
+    if (!box || typeof uPlot === "undefined") return;
+    fetch(box.dataset.statsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((stats) => draw(box, stats))
+      .catch((err) => { box.textContent = "Could not load the chart (" + err.message + "); the table below has the numbers."; });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,272 @@
+"""Audits from the web: a real crawl of a loopback site as a background job, its report,
+its history, roles and the SSRF guard, on both databases."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+import tests.web.conftest as web_conftest
+from sociable.config import Settings
+from sociable.store.db import Database
+from sociable.store.models import Workspace
+from sociable.store.models.audit import AuditRun
+from sociable.store.secrets import SecretBox
+from sociable.web.app import create_app
+from sociable.web.jobs import AuditJobs
+from tests.audit.test_crawl_server import Site, site_fixture  # noqa: F401
+from tests.audit.test_run import build
+from tests.web.conftest import WebApp, start_web
+
+
+def private_settings() -> Settings:
+    settings = Settings()
+    settings.audit.allow_private = True
+    settings.audit.rate_limit = 0
+    return settings
+
+
+def serve_private(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebApp]:
+    """The web fixture's server, with settings that let audits reach loopback sites."""
+    settings = private_settings()
+    monkeypatch.setattr(
+        web_conftest, "create_app", lambda d, key: create_app(d, key, settings=settings)
+    )
+    yield from start_web(db)
+
+
+@pytest.fixture
+def aweb(db: Database, secret_box: SecretBox, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebApp]:
+    yield from serve_private(db, monkeypatch)
+
+
+def wait_done(client: httpx.Client, run_id: int, deadline: float = 60) -> dict[str, Any]:
+    """Poll the API like the page does, until the run leaves queued/running."""
+    end = time.monotonic() + deadline
+    while True:
+        body: dict[str, Any] = client.get(f"/api/v1/audits/{run_id}").json()
+        if body["status"] not in ("queued", "running"):
+            return body
+        assert time.monotonic() < end, f"audit {run_id} still {body['status']}"
+        time.sleep(0.1)
+
+
+def test_audit_runs_in_background_and_reports(aweb: WebApp, site: Site) -> None:
+    build(site)
+    editor = aweb.as_token("editor")
+    start = editor.post(
+        "/api/v1/audits", json={"url": site.url("/")}, headers={"Idempotency-Key": "a1"}
+    )
+    assert start.status_code == 201, start.text
+    run = start.json()
+    assert run["status"] in ("queued", "running", "done")
+    replay = editor.post(
+        "/api/v1/audits", json={"url": site.url("/")}, headers={"Idempotency-Key": "a1"}
+    )
+    assert replay.json()["id"] == run["id"] and replay.headers["Idempotent-Replay"] == "true"
+
+    done = wait_done(editor, run["id"])
+    assert done["status"] == "done", done
+    assert done["pages"] == 3 and done["pages_done"] == 3 and done["pages_queued"] == 3
+    assert done["site_score"] is not None and 0 <= done["site_score"] <= 100
+    assert set(done["categories"]) >= {"cards", "crawlers"}
+    # /b is disallowed for Twitterbot and its image is a 404: rules found, with their fixes.
+    rules = {r["code"]: r for r in done["rules"]}
+    assert rules and all(r["fix"] for r in rules.values())
+    assert done["change"] is None  # first run of this target
+
+    viewer = aweb.as_token("viewer")
+    findings = viewer.get(f"/api/v1/audits/{run['id']}/findings").json()
+    assert findings and {f["page_url"] for f in findings} <= {
+        site.url(p) for p in ["/", "/a", "/b"]
+    }
+    assert all(f["fix"] for f in findings)
+    on_b = viewer.get(
+        f"/api/v1/audits/{run['id']}/findings", params={"page_url": site.url("/b")}
+    ).json()
+    assert on_b and all(f["page_url"] == site.url("/b") for f in on_b)
+    pages = viewer.get(f"/api/v1/audits/{run['id']}/pages").json()
+    assert len(pages) == 3
+    assert pages == sorted(pages, key=lambda p: (p["score"], p["url"]))
+    home = next(p for p in pages if p["url"] == site.url("/"))
+    assert home["cards"]["facebook"]["title"] == "Page /"
+    assert home["resolved"]["title"] == "Page /"
+
+    # The report page: scores, rules with fixes, each page's cards per network.
+    browser = aweb.login("viewer@acme.example")
+    html = browser.get(f"/audits/{run['id']}").text
+    assert "Findings by rule" in html and 'class="audit-cards"' in html
+    assert 'class="card facebook' in html and "Page /" in html
+    assert f"/audits/{run['id']}/rerun" not in html  # viewers read only
+    listing = browser.get("/audits").text
+    assert site.url("/") in listing and 'action="/audits"' not in listing
+
+
+def test_second_run_is_compared_with_the_first(aweb: WebApp, site: Site) -> None:
+    build(site)
+    editor = aweb.login("editor@acme.example")
+    first = editor.post("/audits", data={"url": site.url("/"), "max_pages": "10"})
+    assert first.status_code == 303
+    first_id = int(first.headers["location"].rsplit("/", 1)[1])
+    assert wait_done(editor, first_id)["status"] == "done"
+    # The site gets worse: the home page loses its og:image.
+    site.html("/", "<!doctype html><html lang='en'><head><title>Home</title></head><body>"
+              "<a href='/a'>a</a></body></html>")  # fmt: skip
+    again = editor.post(f"/audits/{first_id}/rerun")
+    assert again.status_code == 303
+    second_id = int(again.headers["location"].rsplit("/", 1)[1])
+    assert second_id != first_id
+    second = wait_done(editor, second_id)
+    change = second["change"]
+    assert change["previous_run"] == first_id
+    assert change["new_findings"] > 0 and change["site_score_delta"] < 0
+    html = editor.get(f"/audits/{second_id}").text
+    assert f"Since audit #{first_id}" in html and "History of this site" in html
+    assert f'href="/audits/{first_id}"' in html
+
+
+def test_roles_workspaces_and_delete(aweb: WebApp, site: Site) -> None:
+    build(site)
+    anon = aweb.client()
+    assert anon.get("/api/v1/audits").status_code == 401
+    assert anon.post("/api/v1/audits", json={"url": site.url("/")}).status_code == 401
+    assert anon.get("/audits").status_code == 303  # to the login page
+    viewer = aweb.as_token("viewer")
+    assert viewer.post("/api/v1/audits", json={"url": site.url("/")}).status_code == 403
+    assert (
+        aweb.login("viewer@acme.example").post("/audits", data={"url": site.url("/")}).status_code
+        == 403
+    )
+
+    owner = aweb.as_token("owner")
+    run_id = owner.post("/api/v1/audits", json={"url": site.url("/")}).json()["id"]
+    wait_done(owner, run_id)
+    assert [r["id"] for r in viewer.get("/api/v1/audits").json()] == [run_id]
+    assert viewer.delete(f"/api/v1/audits/{run_id}").status_code == 403
+    # Another workspace does not see it.
+    with aweb.db.session() as s:
+        other = AuditRun(target="https://other.example/", kind="url",
+                         workspace_id=aweb.other_workspace_id, status="done")  # fmt: skip
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    assert viewer.get(f"/api/v1/audits/{other_id}").status_code == 404
+    assert viewer.get(f"/api/v1/audits/{other_id}/pages").status_code == 404
+    assert owner.delete(f"/api/v1/audits/{other_id}").status_code == 404
+
+    editor = aweb.as_token("editor")
+    assert editor.delete(f"/api/v1/audits/{run_id}").status_code == 204
+    assert editor.get(f"/api/v1/audits/{run_id}").status_code == 404
+
+
+def test_ssrf_guard_without_allow_private(web: WebApp, site: Site) -> None:
+    build(site)
+    editor = web.as_token("editor")
+    refused = editor.post("/api/v1/audits", json={"url": site.url("/")})
+    assert refused.status_code == 400
+    assert "127.0.0.1" in refused.json()["detail"]
+    assert editor.get("/api/v1/audits").json() == []
+    page = web.login("editor@acme.example").post("/audits", data={"url": site.url("/")})
+    assert page.status_code == 400 and 'role="alert"' in page.text
+    assert site.paths() == []  # nothing was fetched
+    bad = editor.post("/api/v1/audits", json={"url": "ftp://example.com/x"})
+    assert bad.status_code == 422
+
+
+def test_progress_partial_reloads_the_page_when_done(aweb: WebApp, site: Site) -> None:
+    build(site)
+    owner = aweb.login("owner@acme.example")
+    run_id = owner.post("/api/v1/audits", json={"url": site.url("/")}).json()["id"]
+    wait_done(owner, run_id)
+    partial = owner.get(f"/audits/{run_id}/progress", headers={"HX-Request": "true"})
+    assert partial.headers["HX-Refresh"] == "true" and "Finished: 3 page(s)" in partial.text
+    assert "HX-Refresh" not in owner.get(f"/audits/{run_id}/progress").headers
+
+
+class _Gate:
+    """A site whose pages wait until the test opens the gate (to hold a crawl running)."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path != "/robots.txt":
+                    gate.open.wait(30)
+                body = b"<!doctype html><html><head><title>x</title></head><body></body></html>"
+                self.send_response(200 if self.path != "/robots.txt" else 404)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _workspace(db: Database) -> int:
+    with db.session() as s:
+        ws = Workspace(slug="w", name="W")
+        s.add(ws)
+        s.flush()
+        return ws.id
+
+
+def _status(db: Database, run_id: int) -> AuditRun:
+    with db.session() as s:
+        run = s.get(AuditRun, run_id)
+        assert run is not None
+        s.expunge(run)
+        return run
+
+
+def test_jobs_run_a_bounded_number_at_once(db: Database) -> None:
+    ws_id = _workspace(db)
+    gate = _Gate()
+    jobs = AuditJobs(db, private_settings(), max_running=1)
+    try:
+        first = jobs.start(ws_id, gate.url, max_pages=1)
+        second = jobs.start(ws_id, gate.url, max_pages=1)
+        end = time.monotonic() + 30
+        while _status(db, first).status != "running":
+            assert time.monotonic() < end
+            time.sleep(0.05)
+        # The first holds the only slot while its page hangs: the second waits, visibly.
+        assert _status(db, second).status == "queued"
+        gate.open.set()
+        jobs.join(first, 30)
+        jobs.join(second, 30)
+        assert _status(db, first).status == "done" and _status(db, second).status == "done"
+        assert _status(db, second).pages == 1
+    finally:
+        gate.open.set()
+        gate.server.shutdown()
+
+
+def test_unreachable_site_fails_visibly(db: Database) -> None:
+    ws_id = _workspace(db)
+    jobs = AuditJobs(db, private_settings())
+    with socket.socket() as sock:  # a port with nobody listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run_id = jobs.start(ws_id, f"http://127.0.0.1:{port}/", max_pages=1)
+    jobs.join(run_id, 60)
+    run = _status(db, run_id)
+    assert run.finished_at is not None and run.status in ("done", "failed")
+    if run.status == "done":  # the crawler reports the start page as an error page
+        assert run.error_pages == 1
+    else:
+        assert run.error
