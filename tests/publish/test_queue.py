@@ -216,3 +216,57 @@ def test_two_queue_adds_at_once_never_share_a_slot(db: Database) -> None:
             select(Publication.due_at).where(Publication.account_id == acc_id)
         ).all()
         assert len(dues) == len(set(dues))
+
+
+def test_evergreen_requeue_from_two_workers_at_once_schedules_one_run(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a worker pass calls (`requeue_evergreen_all`), twice at once.
+
+    The first caller pauses inside its transaction right after scheduling; the second starts
+    then, waits on the post's lock, and finds the new run pending. Without the lock both
+    scheduled a run.
+    """
+    import threading
+
+    from sociable.publish import posts as posts_module
+    from sociable.publish.posts import requeue_evergreen_all
+
+    with db.session() as session:
+        ws, _acc = _setup(session)
+        spec = PostSpec(
+            text="Tip",
+            accounts=["mastodon"],
+            when=datetime(2030, 6, 3, 7, 0, tzinfo=UTC),
+            evergreen=Evergreen(cooldown_days=7, max_count=5),
+        )
+        post = create_post(session, ws, spec, now=NOW)
+        _publish_all(session, post, spec.when)
+
+    real_schedule = posts_module.states.schedule
+    scheduled = threading.Event()
+
+    def slow_schedule(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pub = real_schedule(*args, **kwargs)
+        if not scheduled.is_set():
+            scheduled.set()
+            threading.Event().wait(0.5)  # hold the transaction open
+        return pub
+
+    monkeypatch.setattr(posts_module.states, "schedule", slow_schedule)
+    counts: list[int] = []
+    later = NOW + timedelta(days=1)
+
+    def run() -> None:
+        counts.append(requeue_evergreen_all(db, now=later))
+
+    first = threading.Thread(target=run)
+    first.start()
+    assert scheduled.wait(30)
+    second = threading.Thread(target=run)
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert sorted(counts) == [0, 1]
+    with db.session() as session:
+        assert len(session.scalars(select(Publication)).all()) == 2

@@ -25,9 +25,10 @@ from sociable.publish import states
 from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.calendar import account_label
 from sociable.publish.compose import Composed, compose
-from sociable.publish.queue import QueuePlanner
+from sociable.publish.queue import QueuePlanner, lock_row
 from sociable.publish.spec import PostSpec
 from sociable.publish.when import not_in_past
+from sociable.store.db import Database
 from sociable.store.models import Account, Workspace
 from sociable.store.models.publish import Approval, Post, Publication, PubState, Variant
 
@@ -331,8 +332,8 @@ def requeue_evergreen(
     """
     planner = planner or QueuePlanner(session, workspace)
     created: list[Publication] = []
-    posts = session.scalars(
-        select(Post)
+    post_ids = session.scalars(
+        select(Post.id)
         .where(
             Post.workspace_id == workspace.id,
             Post.evergreen.is_(True),
@@ -340,25 +341,41 @@ def requeue_evergreen(
         )
         .order_by(Post.id)
     ).all()
-    for post in posts:
-        pubs = publications_of(post)
-        if any(p.state in PENDING for p in pubs):
+    for post_id in post_ids:
+        # Lock the post, then read its publications fresh: two workers running this at the
+        # same time cannot both schedule the next run.
+        lock_row(session, Post, post_id)
+        rows = session.execute(
+            select(
+                Publication.variant_id,
+                Publication.state,
+                Publication.due_at,
+                Publication.published_at,
+            )
+            .join(Variant, Publication.variant_id == Variant.id)
+            .where(Variant.post_id == post_id)
+        ).all()
+        if any(r.state in PENDING for r in rows):
             continue
-        published = [p for p in pubs if p.state == PubState.PUBLISHED.value]
+        published = [r for r in rows if r.state == PubState.PUBLISHED.value]
         if not published:
             continue
-        runs = max(
-            (sum(1 for p in v.publications if p.state != PubState.CANCELLED.value))
-            for v in post.variants
-        )
+        per_variant: dict[int, int] = {}
+        for r in rows:
+            if r.state != PubState.CANCELLED.value:
+                per_variant[r.variant_id] = per_variant.get(r.variant_id, 0) + 1
+        runs = max(per_variant.values())
+        post = session.get(Post, post_id)
+        assert post is not None
+        session.refresh(post)
         if post.evergreen_max_count is not None and runs >= post.evergreen_max_count:
             continue
         last = max(
-            [p.published_at or p.due_at for p in published]
+            [r.published_at or r.due_at for r in published]
             + ([post.last_published_at] if post.last_published_at else [])
         )
         earliest = max(last + timedelta(days=post.evergreen_cooldown_days or 1), now)
-        planned: list[tuple[Variant, datetime]] = []
+        planned: list[tuple[Variant, Account, datetime]] = []
         for variant in post.variants:
             account = session.get(Account, variant.account_id) if variant.account_id else None
             if account is None:
@@ -367,12 +384,25 @@ def requeue_evergreen(
             if post.evergreen_until is not None and due > post.evergreen_until:
                 planned = []
                 break
-            planned.append((variant, due))
-        for variant, due in planned:
-            planner.hold(session.get(Account, variant.account_id), due)  # type: ignore[arg-type]
+            planned.append((variant, account, due))
+        for variant, account, due in planned:
+            planner.hold(account, due)
             created.append(states.schedule(session, variant, due))
     session.flush()
     return created
+
+
+def requeue_evergreen_all(db: Database, *, now: datetime) -> int:
+    """Every workspace's evergreen re-queue, each in its own transaction (for a worker pass)."""
+    with db.session() as session:
+        ids = session.scalars(select(Workspace.id).order_by(Workspace.id)).all()
+    total = 0
+    for workspace_id in ids:
+        with db.session() as session:
+            workspace = session.get(Workspace, workspace_id)
+            if workspace is not None:
+                total += len(requeue_evergreen(session, workspace, now=now))
+    return total
 
 
 #: A publication in one of these states means the post's current run is not over.

@@ -25,7 +25,7 @@ from sociable.clock import zone
 from sociable.errors import UserError
 from sociable.publish.slots import SlotProvider, WeeklySlots, next_free_slot, parse_slots
 from sociable.store.models import Account, Workspace
-from sociable.store.models.publish import Publication, PubState
+from sociable.store.models.publish import Post, Publication, PubState
 
 #: Publications in these states hold their slot.
 HOLDS_SLOT = (
@@ -68,6 +68,19 @@ def set_account_slots(
     return WeeklySlots(parsed, settings.get("timezone") or "UTC")
 
 
+def lock_row(session: Session, model: type[Account] | type[Post], row_id: int) -> None:
+    """Hold ``model`` row ``row_id`` until the transaction ends, on either database.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite: a no-op UPDATE, which takes the database's
+    one write lock (SQLite reads take none, so a read-then-write could act on stale data).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        table = model.__tablename__
+        session.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})  # noqa: S608
+    else:
+        session.execute(select(model.id).where(model.id == row_id).with_for_update())
+
+
 ProviderFactory = Callable[[Account, Workspace], SlotProvider]
 
 
@@ -95,14 +108,7 @@ class QueuePlanner:
             # cannot both take the same one: the second waits, then sees the first's
             # publication. PostgreSQL: a row lock. SQLite: a no-op write, which takes the
             # database's one write lock (its reads alone take none and would be stale).
-            if self.session.get_bind().dialect.name == "sqlite":
-                self.session.execute(
-                    text("UPDATE account SET id = id WHERE id = :id"), {"id": account.id}
-                )
-            else:
-                self.session.execute(
-                    select(Account.id).where(Account.id == account.id).with_for_update()
-                )
+            lock_row(self.session, Account, account.id)
             rows = self.session.scalars(
                 select(Publication.due_at).where(
                     Publication.account_id == account.id, Publication.state.in_(HOLDS_SLOT)
