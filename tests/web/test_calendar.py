@@ -1,0 +1,203 @@
+"""The calendar over HTTP: views in the workspace zone (DST), filters, states, actions, ICS."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import select
+
+from sociable.publish import states
+from sociable.publish.ical import validate_ics
+from sociable.store.models.publish import Publication, PubState
+from tests.web.conftest import WebApp
+from tests.web.test_composer import add_accounts
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _post(web: WebApp, when: str, accounts: list[str], **extra: object) -> dict:  # type: ignore[type-arg]
+    with web.as_token("editor") as c:
+        r = c.post(
+            "/api/v1/posts",
+            json={"text": "Beans " + when, "accounts": accounts, "when": when, **extra},
+        )
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+
+def _next_spring_forward(after: datetime) -> datetime:
+    """The first local day after ``after`` when Paris clocks jump from 02:00 to 03:00."""
+    day = after.astimezone(PARIS).replace(hour=12, minute=0, second=0, microsecond=0)
+    while True:
+        day += timedelta(days=1)
+        if (day - timedelta(days=1)).utcoffset() != day.utcoffset():
+            return day
+
+
+def _items_by_day(html: str) -> dict[str, list[str]]:
+    """{date: [HH:MM ...]} of the calendar cells."""
+    out: dict[str, list[str]] = {}
+    for cell in re.finditer(r'data-date="([0-9-]+)">(.*?)</td>', html, re.S):
+        out[cell.group(1)] = re.findall(r'data-time="(\d\d:\d\d)"', cell.group(2))
+    return out
+
+
+def test_week_across_a_dst_change_shows_local_days_and_times(web: WebApp) -> None:
+    add_accounts(web)
+    dst = _next_spring_forward(datetime.now(UTC) + timedelta(days=1))
+    day = dst.date()
+    before = datetime.combine(day, datetime.min.time()).replace(hour=0, minute=30)  # CET
+    after = datetime.combine(day, datetime.min.time()).replace(hour=23, minute=30)  # CEST
+    monday_after = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(hour=9)
+    for local in (before, after, monday_after):
+        _post(web, f"{local:%Y-%m-%d %H:%M} Europe/Paris", ["x"])
+    c = web.login("viewer@acme.example")
+    week = c.get("/calendar", params={"view": "week", "date": day.isoformat()})
+    assert week.status_code == 200
+    cells = _items_by_day(week.text)
+    # 00:30 CET is 23:30 UTC the day before; 23:30 CEST is 21:30 UTC: both on the DST day.
+    assert cells[day.isoformat()] == ["00:30", "23:30"]
+    nxt = c.get("/calendar", params={"view": "week", "date": (day + timedelta(days=1)).isoformat()})
+    assert _items_by_day(nxt.text)[(day + timedelta(days=1)).isoformat()] == ["09:00"]
+    month = c.get("/calendar", params={"view": "month", "date": day.isoformat()})
+    assert _items_by_day(month.text)[day.isoformat()] == ["00:30", "23:30"]
+
+
+def test_filters_by_account_state_label_and_campaign(web: WebApp) -> None:
+    ids = add_accounts(web)
+    soon = (datetime.now(UTC) + timedelta(days=1)).astimezone(PARIS)
+    when = f"{soon:%Y-%m-%d} 10:00 Europe/Paris"
+    _post(web, when, ["x", "mastodon"], labels=["launch"], campaign="spring")
+    _post(web, f"{soon:%Y-%m-%d} 11:00 Europe/Paris", ["x"], labels=["other"])
+    c = web.login("viewer@acme.example")
+    base = {"view": "week", "date": soon.date().isoformat()}
+
+    def times(**params: str) -> list[str]:
+        html = c.get("/calendar", params={**base, **params}).text
+        return _items_by_day(html)[soon.date().isoformat()]
+
+    assert times() == ["10:00", "11:00"]
+    assert times(label="launch") == ["10:00"]
+    assert times(campaign="spring") == ["10:00"]
+    assert times(account=str(ids["mastodon"])) == ["10:00"]
+    assert times(state="published") == []
+    assert times(state="scheduled") == ["10:00", "11:00"]
+
+
+def _walk(web: WebApp, pub_id: int, *path: tuple[PubState, dict]) -> None:  # type: ignore[type-arg]
+    with web.db.session() as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        for state, fields in path:
+            states.transition(s, pub, state, **fields)
+
+
+def test_states_are_visible_with_retry_and_cancel(web: WebApp) -> None:
+    add_accounts(web)
+    soon = datetime.now(UTC) + timedelta(hours=3)
+    post = _post(web, soon.isoformat(), ["x", "mastodon"])
+    x_pub, m_pub = (p["id"] for p in post["publications"])
+    _walk(
+        web,
+        x_pub,
+        (PubState.CLAIMED, {}),
+        (PubState.SENDING, {}),
+        (PubState.FAILED, {"error": "Rejected: duplicate status"}),
+    )
+    _walk(
+        web,
+        m_pub,
+        (PubState.CLAIMED, {}),
+        (PubState.SENDING, {}),
+        (PubState.PUBLISHED, {"url": "https://m.example/@acme/1"}),
+    )
+    post2 = _post(web, (soon + timedelta(minutes=5)).isoformat(), ["x"])
+    unknown = post2["publications"][0]["id"]
+    _walk(
+        web,
+        unknown,
+        (PubState.CLAIMED, {}),
+        (PubState.SENDING, {}),
+        (PubState.UNKNOWN, {"error": "timeout after sending"}),
+    )
+    editor = web.login("editor@acme.example")
+    local = soon.astimezone(PARIS).date().isoformat()
+    page = editor.get("/calendar", params={"view": "week", "date": local}).text
+    assert "Rejected: duplicate status" in page
+    assert 'href="https://m.example/@acme/1"' in page
+    assert "awaiting reconciliation" in page
+    assert f"/calendar/publications/{x_pub}/retry" in page
+    assert f"/calendar/publications/{unknown}/retry" not in page  # never retried by hand
+
+    r = editor.post(f"/calendar/publications/{x_pub}/retry", data={"next": "/calendar"})
+    assert r.status_code == 303 and r.headers["location"] == "/calendar"
+    r = editor.post(f"/calendar/publications/{unknown}/retry", data={"next": "/calendar"})
+    assert r.status_code == 303
+    assert "Not retried" in editor.get("/calendar").text
+    r = editor.post(f"/calendar/publications/{x_pub}/cancel", data={"next": "//evil.example"})
+    assert r.headers["location"] == "/"
+    with web.db.session() as s:
+        got = {p.id: p.state for p in s.scalars(select(Publication))}
+    assert got[x_pub] == "cancelled" and got[m_pub] == "published" and got[unknown] == "unknown"
+    viewer = web.login("viewer@acme.example")
+    assert viewer.post(f"/calendar/publications/{x_pub}/retry").status_code == 403
+
+
+def test_move_form_reschedules_in_the_workspace_zone(web: WebApp) -> None:
+    add_accounts(web)
+    post = _post(web, (datetime.now(UTC) + timedelta(hours=5)).isoformat(), ["x", "mastodon"])
+    editor = web.login("editor@acme.example")
+    target = (datetime.now(UTC) + timedelta(days=3)).astimezone(PARIS).replace(hour=8, minute=15)
+    r = editor.post(
+        f"/calendar/posts/{post['id']}/reschedule",
+        data={"when": target.strftime("%Y-%m-%dT%H:%M"), "next": "/calendar"},
+    )
+    assert r.status_code == 303
+    with web.db.session() as s:
+        due = {
+            p.due_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+            for p in s.scalars(select(Publication))
+        }
+    assert due == {target.strftime("%Y-%m-%d %H:%M")}
+    r = editor.post(
+        f"/calendar/posts/{post['id']}/reschedule",
+        data={"when": "2020-01-01T09:00", "next": "/calendar"},
+    )
+    assert r.status_code == 303
+    assert "Not moved" in editor.get("/calendar").text
+    with web.db.session() as s:
+        assert {
+            p.due_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+            for p in s.scalars(select(Publication))
+        } == due
+
+
+def test_ics_feed_is_a_secret_revocable_url(web: WebApp) -> None:
+    add_accounts(web)
+    _post(web, (datetime.now(UTC) + timedelta(hours=5)).isoformat(), ["x", "mastodon"])
+    editor = web.login("editor@acme.example")
+    assert web.login("viewer@acme.example").post("/calendar/feeds").status_code == 403
+    r = editor.post("/calendar/feeds")
+    assert r.status_code == 303
+    page = editor.get("/calendar").text
+    found = re.search(r"(http://[^\s<]+/calendar\.ics\?token=[\w-]+)", page)
+    assert found, "the feed URL is shown once"
+    url = found.group(1)
+    feed = httpx.get(url)  # no session, no token header
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    events = validate_ics(feed.content)
+    assert len(events) == 2 and {e["state"] for e in events} == {"scheduled"}
+    assert httpx.get(url + "x").status_code == 404
+    assert httpx.get(url.split("?")[0]).status_code == 404
+    feed_id = re.search(r"/calendar/feeds/(\d+)/revoke", editor.get("/calendar").text)
+    assert feed_id
+    assert editor.post(f"/calendar/feeds/{feed_id.group(1)}/revoke").status_code == 303
+    assert httpx.get(url).status_code == 404
+
+
+def test_calendar_needs_a_login(web: WebApp) -> None:
+    r = web.client().get("/calendar")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
