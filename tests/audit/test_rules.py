@@ -234,3 +234,22 @@ def test_fuzz_no_check_ever_fails(caplog, parts: list[str]) -> None:  # type: ig
     report = audit_page("".join(parts).encode("utf-8", "surrogatepass"), URL, good_fetch(), now=NOW)
     assert 0 <= report.score <= 100
     assert not [r for r in caplog.records if "failed on" in r.getMessage()]
+
+
+def test_wrong_or_missing_charset_is_a_finding() -> None:
+    wrong = '<meta charset="utf-8"><title>Grüße</title>'.encode("latin-1")
+    r = audit_page(wrong, URL, now=NOW)
+    assert "SMO709" in codes(r)
+    assert r.resolved["title"] == "Grüße"  # still read correctly
+    undeclared = "<title>Grüße</title>".encode()
+    assert "SMO709" in codes(audit_page(undeclared, URL, now=NOW))
+    assert "SMO709" not in codes(audit_page(b"<title>plain ascii</title>", URL, now=NOW))
+    ok = '<meta charset="utf-8"><title>Grüße</title>'.encode()
+    assert "SMO709" not in codes(audit_page(ok, URL, now=NOW))
+
+
+def test_huge_page_is_a_finding() -> None:
+    page = GOOD + b"<!--" + b"x" * (6 * 1024 * 1024) + b"-->"
+    r = audit_page(page, URL, now=NOW)
+    assert "SMO710" in codes(r)
+    assert r.resolved["title"] == "Good post"

@@ -548,8 +548,7 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
         meta.is_html = False
         meta.warnings.append("binary content (NUL bytes), not an HTML page")
         return meta
-    codec, source, declared, warnings = sniff_encoding(html, headers)
-    meta.warnings.extend(warnings)
+    codec, source, declared, problems = sniff_encoding(html, headers)
     meta.encoding_source, meta.encoding_declared = source, declared
     body = html
     if len(html) > MAX_PARSE_BYTES:
@@ -557,7 +556,10 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
         meta.warnings.append(
             f"page is {len(html)} bytes; only the first {MAX_PARSE_BYTES} were read"
         )
-    text, used = decode(body, codec, meta.warnings)
+    text, used = decode(body, codec, problems)
+    meta.encoding_problems = problems
+    meta.warnings.extend(problems)
+    meta.non_ascii = not body.isascii()
     meta.encoding = "utf-8" if used == "utf-8-sig" else used
     tree = LexborHTMLParser(text)
 

@@ -65,6 +65,9 @@ class PageMeta:
     encoding: str = "utf-8"
     encoding_source: str = "default"  # bom, http, meta, default
     encoding_declared: str | None = None  # the meta charset as written, even if wrong
+    # Unknown charset labels, bytes that do not decode as declared.
+    encoding_problems: list[str] = field(default_factory=list)
+    non_ascii: bool = False  # any byte >= 0x80 (then the charset matters)
     is_html: bool = True
     raw_size: int = 0
     lang: str | None = None

@@ -6,6 +6,7 @@ All but SMO705/SMO709 need a fetch; without one they report "not checked".
 from __future__ import annotations
 
 from sociable.audit.context import SOCIAL_BOTS
+from sociable.audit.extract import MAX_PARSE_BYTES
 from sociable.audit.rules.base import NOT_CHECKED, Outcome, PageContext, check
 from sociable.rules import Severity
 
@@ -158,3 +159,41 @@ def not_html(ctx: PageContext) -> Outcome:
     if ctx.meta.is_html:
         return []
     return [("; ".join(ctx.meta.warnings) or "not HTML", ctx.meta.url)]
+
+
+@check(
+    "SMO709",
+    "Character encoding is wrong or undeclared",
+    why="A crawler that guesses the charset wrong shows mojibake (Ã©) in the card's title "
+    "and description.",
+    fix='Save the page as UTF-8 and declare it: <meta charset="utf-8"> in the first 1024 '
+    "bytes, or charset=utf-8 in the Content-Type header.",
+    severity=Severity.WARNING,
+    category=CAT,
+)
+def encoding(ctx: PageContext) -> Outcome:
+    m = ctx.meta
+    if not m.is_html:
+        return None
+    if m.encoding_problems:
+        return [(p, f"declared: {m.encoding_declared or '(none)'}") for p in m.encoding_problems]
+    if m.non_ascii and m.encoding_source == "default":
+        return [("non-ASCII text but no charset in the HTTP header or a <meta>", "charset: (none)")]
+    return []
+
+
+@check(
+    "SMO710",
+    "Page is very large",
+    why="Social crawlers stop reading huge pages or time out; the audit reads the first "
+    f"{MAX_PARSE_BYTES // (1024 * 1024)} MB too.",
+    fix="Keep the HTML small: move inline data, images (data: URIs) and scripts to files.",
+    severity=Severity.WARNING,
+    category=CAT,
+)
+def huge(ctx: PageContext) -> Outcome:
+    if not ctx.meta.is_html:
+        return None
+    if ctx.meta.raw_size <= MAX_PARSE_BYTES:
+        return []
+    return [(f"page is {ctx.meta.raw_size} bytes", f"size: {ctx.meta.raw_size} bytes")]
