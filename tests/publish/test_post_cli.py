@@ -55,6 +55,10 @@ def test_list_and_show_json_carry_each_publication_state(env: Env, tmp_path: Pat
     listed = json.loads(env.run("post", "list", "--format", "json").out)
     assert [p["id"] for p in listed] == [1]
     assert all(p["state"] == "scheduled" for p in listed[0]["publications"])
+    assert {p["account"] for p in listed[0]["publications"]} == {
+        "mastodon:@acme@mastodon.social",
+        "x:acme",
+    }
     shown = json.loads(env.run("post", "show", "1", "--format", "json").out)
     assert shown["publications"][0]["events"][0]["to"] == "scheduled"
     text = env.run("post", "show", "1")

@@ -71,7 +71,8 @@ def new(
 
 def _print_post(session, post: Post, tz_name: str, output: OutputFormat, verb: str) -> None:  # type: ignore[no-untyped-def]
     if output is OutputFormat.JSON:
-        emit_json(post_ops.post_as_json(post, tz_name))
+        names = post_ops.account_names(session, [v.account_id for v in post.variants])
+        emit_json(post_ops.post_as_json(post, tz_name, names))
         return
     names = post_ops.account_names(session, [v.account_id for v in post.variants])
     console.print(f"{verb} post {post.id} ({post.approval})")
@@ -104,7 +105,10 @@ def list_posts(
             stmt = stmt.where(Post.id.in_(sub))
         posts = session.scalars(stmt.order_by(Post.id.desc()).limit(max(limit, 1))).all()
         if output is OutputFormat.JSON:
-            emit_json([post_ops.post_as_json(p, workspace.timezone) for p in posts])
+            names = post_ops.account_names(
+                session, [v.account_id for p in posts for v in p.variants]
+            )
+            emit_json([post_ops.post_as_json(p, workspace.timezone, names) for p in posts])
             return
         tz = zone(workspace.timezone)
         ids = [v.account_id for p in posts for v in p.variants]
@@ -134,7 +138,8 @@ def show(ctx: typer.Context, post_id: int, output: OutputFormat = FORMAT) -> Non
         workspace = current_workspace(session, state.settings)
         post = post_ops.get_post(session, workspace, post_id)
         if output is OutputFormat.JSON:
-            data = post_ops.post_as_json(post, workspace.timezone)
+            names = post_ops.account_names(session, [v.account_id for v in post.variants])
+            data = post_ops.post_as_json(post, workspace.timezone, names)
             events = {
                 p.id: [
                     {

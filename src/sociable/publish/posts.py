@@ -417,7 +417,9 @@ PENDING = frozenset(
 )
 
 
-def post_as_json(post: Post, tz_name: str) -> dict[str, Any]:
+def post_as_json(
+    post: Post, tz_name: str, names: dict[int | None, str] | None = None
+) -> dict[str, Any]:
     """A post and each publication with its state, for ``--format json``."""
     from sociable.clock import zone
     from sociable.publish.when import format_local
@@ -431,6 +433,7 @@ def post_as_json(post: Post, tz_name: str) -> dict[str, Any]:
                 {
                     "id": pub.id,
                     "account_id": account,
+                    "account": (names or {}).get(account),
                     "state": pub.state,
                     "due_at": pub.due_at.astimezone(UTC).isoformat(),
                     "due_local": format_local(pub.due_at, tz),
@@ -453,6 +456,7 @@ def post_as_json(post: Post, tz_name: str) -> dict[str, Any]:
             {
                 "id": v.id,
                 "account_id": v.account_id,
+                "account": (names or {}).get(v.account_id),
                 "text": v.text,
                 "first_comment": v.first_comment,
                 "thread": list(v.thread or []),
