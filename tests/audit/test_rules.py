@@ -253,3 +253,12 @@ def test_huge_page_is_a_finding() -> None:
     r = audit_page(page, URL, now=NOW)
     assert "SMO710" in codes(r)
     assert r.resolved["title"] == "Good post"
+
+
+def test_non_html_content_type_is_a_page_error() -> None:
+    fetch = good_fetch(headers={"content-type": "application/pdf"})
+    r = audit_page(b"%PDF-1.7 some text", URL, fetch, now=NOW)
+    assert r.error == "not an HTML page (Content-Type: application/pdf)"
+    assert "SMO708" in codes(r) and "SMO301" not in codes(r)
+    xhtml = good_fetch(headers={"content-type": "application/xhtml+xml; charset=utf-8"})
+    assert audit_page(GOOD, URL, xhtml, now=NOW).error is None

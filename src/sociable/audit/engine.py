@@ -19,6 +19,16 @@ from sociable.rules import RuleFilter
 log = logging.getLogger(__name__)
 
 
+def not_html_type(fetch: FetchInfo | None) -> str | None:
+    """The Content-Type when a fetch says the page is not HTML (else None)."""
+    if fetch is None:
+        return None
+    ctype = (fetch.header("content-type") or "").split(";")[0].strip().lower()
+    if not ctype or "html" in ctype:
+        return None
+    return ctype
+
+
 def _broken(fetch: FetchInfo | None) -> str | None:
     if fetch is None:
         return None
@@ -57,7 +67,12 @@ def audit_page(
         networks=tuple(n.lower() for n in networks),
         now=now or system_clock(),
     )
-    error = _broken(fetch) or (None if meta.is_html else "not an HTML page")
+    ctype = not_html_type(fetch)
+    error = (
+        _broken(fetch)
+        or (f"not an HTML page (Content-Type: {ctype})" if ctype else None)
+        or (None if meta.is_html else "not an HTML page")
+    )
     findings: list[Finding] = []
     outcomes: list[tuple[str, str, bool]] = []
     not_checked: list[str] = []

@@ -156,6 +156,10 @@ def fetch_error(ctx: PageContext) -> Outcome:
 def not_html(ctx: PageContext) -> Outcome:
     if ctx.fetch is not None and ctx.fetch.error:
         return None
+    ctype = ctx.fetch.header("content-type") if ctx.fetch else None
+    base = (ctype or "").split(";")[0].strip().lower()
+    if base and "html" not in base:
+        return [(f"served as {base}", f"Content-Type: {ctype}")]
     if ctx.meta.is_html:
         return []
     return [("; ".join(ctx.meta.warnings) or "not HTML", ctx.meta.url)]
