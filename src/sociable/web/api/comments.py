@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -18,6 +18,8 @@ from sociable.web.deps import Principal, require, session_scope
 from sociable.web.idempotency import idempotent
 
 router = APIRouter(prefix="/posts", tags=["reviews"])
+# Ids are 32-bit integers in the database: a larger one is a 422, not a driver error.
+PostId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class CommentIn(BaseModel):
@@ -49,7 +51,7 @@ def comment_out(row: ReviewComment) -> dict[str, Any]:
 
 @router.get("/{post_id}/comments", response_model=list[CommentOut], responses=ERRORS)
 def list_comments(
-    post_id: int,
+    post_id: PostId,
     who: Principal = Depends(require(Role.VIEWER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> list[dict[str, Any]]:
@@ -59,7 +61,7 @@ def list_comments(
 
 @router.post("/{post_id}/comments", status_code=201, response_model=CommentOut, responses=ERRORS)
 async def add_comment(
-    post_id: int,
+    post_id: PostId,
     body: CommentIn,
     request: Request,
     who: Principal = Depends(require(Role.EDITOR)),

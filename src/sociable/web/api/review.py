@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,8 @@ from sociable.web.api.posts import ERRORS, PostOut, _get, _out, workspace_of
 from sociable.web.deps import Principal, require, session_scope
 
 router = APIRouter(prefix="/posts", tags=["reviews"])
+# Ids are 32-bit integers in the database: a larger one is a 422, not a driver error.
+PostId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class SubmitIn(BaseModel):
@@ -49,7 +51,7 @@ def _when(raw: str | None, tz: str) -> datetime | None:
 
 @router.post("/{post_id}/review-request", response_model=PostOut, responses=ERRORS)
 def submit_for_review(
-    post_id: int,
+    post_id: PostId,
     body: SubmitIn,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
@@ -70,7 +72,7 @@ def submit_for_review(
 
 @router.post("/{post_id}/review", response_model=PostOut, responses=ERRORS)
 def review_post(
-    post_id: int,
+    post_id: PostId,
     body: DecisionIn,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
@@ -94,7 +96,7 @@ def review_post(
 
 @router.post("/{post_id}/review-link", status_code=201, response_model=LinkOut, responses=ERRORS)
 def client_link(
-    post_id: int,
+    post_id: PostId,
     body: LinkIn,
     request: Request,
     who: Principal = Depends(require(Role.OWNER)),
