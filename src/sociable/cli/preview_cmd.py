@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import get_state
@@ -68,9 +69,9 @@ def preview(
 
 def _print_text(data: dict[str, Any]) -> None:
     out = console.print
-    out(f"[bold]{data['url']}[/]  score {data['score']}/100")
+    out(f"[bold]{escape(data['url'])}[/]  score {data['score']}/100")
     if data.get("error"):
-        out(f"[red]error:[/] {data['error']}")
+        out(f"[red]error:[/] {escape(data['error'])}")
     out("\n[bold]resolved[/]")
     for key, value in data["resolved"].items():
         out(f"  {key:<12} {value if value is not None else '-'}", markup=False)
