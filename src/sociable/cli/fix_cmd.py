@@ -39,7 +39,7 @@ def fix(
         changed += 1
         if write:
             write_fix(item)
-            err_console.print(f"fixed {item.path}: {', '.join(item.added)}")
+            err_console.print(f"fixed {item.path}: {', '.join(item.added)}", markup=False)
         else:
             sys.stdout.write(item.diff(directory))
     verb = "changed" if write else "would change"
@@ -61,4 +61,4 @@ def feed(
         sys.stdout.write(data.decode("utf-8"))
         return
     output.write_bytes(data)
-    err_console.print(f"wrote {output}")
+    err_console.print(f"wrote {output}", markup=False)
