@@ -201,3 +201,9 @@ def test_fix_keeps_crlf_line_endings_and_the_end_of_file() -> None:
     after, _ = fix_text(bare, URL)
     assert only_insertions(bare, after)
     assert '<title>T</title>\n\n<nav class="share"' in after  # trailing blank line kept
+
+
+def test_feed_to_an_unwritable_place_is_exit_2(cli, blog: Path) -> None:  # type: ignore[no-untyped-def]
+    target = blog / "missing-dir" / "feed.xml"
+    r = cli("feed", str(blog), "--base-url", "https://blog.example", "-o", str(target))
+    assert r.code == 2 and "cannot write" in r.err and "feed.xml" in r.err

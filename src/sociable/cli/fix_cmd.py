@@ -11,6 +11,7 @@ import typer
 
 from sociable.cli.output import err_console
 from sociable.cli.state import get_state
+from sociable.errors import UserError
 
 
 class FeedFormat(StrEnum):
@@ -38,7 +39,10 @@ def fix(
             continue
         changed += 1
         if write:
-            write_fix(item)
+            try:
+                write_fix(item)
+            except OSError as exc:
+                raise UserError(f"cannot write: {exc.strerror}", where=str(item.path)) from None
             err_console.print(f"fixed {item.path}: {', '.join(item.added)}", markup=False)
         else:
             sys.stdout.write(item.diff(directory))
@@ -60,5 +64,8 @@ def feed(
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return
-    output.write_bytes(data)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"cannot write: {exc.strerror}", where=str(output)) from None
     err_console.print(f"wrote {output}", markup=False)
