@@ -23,12 +23,11 @@ def build_app(
     db = state.database()
     with db.session() as session:
         workspace_id = current_workspace(session, settings).id
-    directory = log_dir or Path(settings.track.log_dir)
-    if not directory.is_absolute():
-        directory = settings.base_dir / directory
-    return TrackApp(
-        db, settings.track, workspace_id=workspace_id, log_dir=directory, flusher=flusher
-    )
+    if log_dir is not None:
+        return TrackApp(
+            db, settings.track, workspace_id=workspace_id, log_dir=log_dir, flusher=flusher
+        )
+    return TrackApp.from_settings(db, settings, workspace_id=workspace_id, flusher=flusher)
 
 
 @app.command("serve")

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from sqlalchemy import select
 
-from sociable.config import TrackSettings
+from sociable.config import Settings, TrackSettings
 from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.store.models.track import ShortLink
@@ -128,6 +128,22 @@ class TrackApp:
         self._script = pixel.script(settings.cookie_days)
         secret = settings.postback_secret
         self._secret = secret.get_secret_value() if secret else None
+
+    @classmethod
+    def from_settings(
+        cls, db: Database, settings: Settings, *, workspace_id: int, flusher: str = "thread"
+    ) -> TrackApp:
+        """The app for a config: ``track.log_dir`` relative to the config's folder.
+
+        ``sociable serve`` mounts this (one process, flusher thread); ``sociable track serve``
+        runs it alone with ``flusher="process"``.
+        """
+        directory = Path(settings.track.log_dir)
+        if not directory.is_absolute():
+            directory = settings.base_dir / directory
+        return cls(
+            db, settings.track, workspace_id=workspace_id, log_dir=directory, flusher=flusher
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
