@@ -44,6 +44,13 @@ def test_mastodon_urls_and_remote_mentions() -> None:
     assert count_text("ping @bob", P["mastodon"]).length == 9
 
 
+def test_threads_counts_emoji_as_utf8_bytes() -> None:
+    assert count_text("hi 😀", P["threads"]).length == 3 + 4
+    assert count_text("👍🏽", P["threads"]).length == 8  # one sequence, 8 bytes
+    c = count_text("😀" * 130, P["threads"])
+    assert c.length == 520 and c.cut_at == 125
+
+
 def test_other_units() -> None:
     assert count_text("😀", P["linkedin"]).length == 2  # UTF-16
     assert count_text("😀", P["tumblr"]).length == 1  # code points
@@ -73,7 +80,7 @@ texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
 @settings(max_examples=150, deadline=None)
 @given(texts, texts)
 def test_appending_never_lowers_a_length(a: str, b: str) -> None:
-    for name in ("x", "bluesky", "mastodon", "linkedin", "tumblr", "youtube"):
+    for name in ("x", "bluesky", "mastodon", "threads", "linkedin", "tumblr", "youtube"):
         before = count_text(a, P[name]).length
         after = count_text(a + " " + b, P[name]).length
         assert after >= before, (name, a, b)

@@ -111,6 +111,9 @@ def measure(text: str, unit: Counting) -> int:
         return utf8_bytes(text)
     if unit is Counting.CODEPOINTS:
         return len(text)
+    if unit is Counting.GRAPHEMES_EMOJI_BYTES and not text.isascii():
+        extra = sum(utf8_bytes(m.group(0)) - 1 for m in twitter.EMOJI_RE.finditer(text))
+        return graphemes(text) + extra
     return graphemes(text)
 
 
@@ -144,6 +147,12 @@ def _cut_in_gap(gap: str, offset: int, unit: Counting, room: int) -> int:
     if unit in (Counting.GRAPHEMES, Counting.MASTODON):
         for count, m in enumerate(GRAPHEME_RE.finditer(gap)):
             if count >= room:
+                return offset + m.start()
+        return offset + len(gap)
+    if unit is Counting.GRAPHEMES_EMOJI_BYTES:
+        for m in GRAPHEME_RE.finditer(gap):
+            used += measure(m.group(0), unit)
+            if used > room:
                 return offset + m.start()
         return offset + len(gap)
     for i, ch in enumerate(gap):
@@ -205,6 +214,7 @@ def count_text(text: str, platform: Platform) -> NetworkCount:
     unit = {
         Counting.GRAPHEMES: "graphemes",
         Counting.MASTODON: "graphemes",
+        Counting.GRAPHEMES_EMOJI_BYTES: "characters",
         Counting.CODEPOINTS: "code points",
         Counting.UTF16: "UTF-16 units",
         Counting.UTF8_BYTES: "bytes",

@@ -38,6 +38,8 @@ class Counting(StrEnum):
     CODEPOINTS = "codepoints"  # Unicode scalar values
     UTF16 = "utf16"  # UTF-16 code units (JavaScript string length)
     UTF8_BYTES = "utf8-bytes"  # bytes once encoded as UTF-8
+    # graphemes, but an emoji counts its UTF-8 bytes (Meta's Threads docs)
+    GRAPHEMES_EMOJI_BYTES = "graphemes-emoji-bytes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +231,7 @@ DEFAULT_PLATFORMS: dict[str, Platform] = {
             name="threads",
             title="Threads",
             text_limit=500,
-            counting=Counting.GRAPHEMES,
+            counting=Counting.GRAPHEMES_EMOJI_BYTES,
             max_hashtags=1,
             hashtag_norm=1,
             max_links=5,
