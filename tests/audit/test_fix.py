@@ -207,3 +207,10 @@ def test_feed_to_an_unwritable_place_is_exit_2(cli, blog: Path) -> None:  # type
     target = blog / "missing-dir" / "feed.xml"
     r = cli("feed", str(blog), "--base-url", "https://blog.example", "-o", str(target))
     assert r.code == 2 and "cannot write" in r.err and "feed.xml" in r.err
+
+
+def test_fix_skips_files_it_cannot_read_whole(blog: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sociable.audit import fix as fix_module
+
+    monkeypatch.setattr(fix_module, "MAX_FILE_BYTES", 10)
+    assert [f for f in fix_module.plan_fixes(blog, "https://blog.example/") if f.changed] == []

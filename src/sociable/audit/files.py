@@ -39,6 +39,15 @@ SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__"}
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """At most ``limit`` bytes of a file; an unreadable file is a one-line user error."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit)
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+
 def check_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -88,7 +97,7 @@ class FolderSite:
         self.robots: Robots | None = None
         self.info = SiteInfo(base_url=base_url)
         if robots_file.is_file():
-            self.robots = Robots.from_bytes(base_url + "robots.txt", robots_file.read_bytes())
+            self.robots = Robots.from_bytes(base_url + "robots.txt", read_file(robots_file))
             self.info.robots_txt_present = True
         elif root.is_dir():
             self.info.robots_txt_present = False
@@ -114,7 +123,7 @@ class FolderSite:
             path = folder / name
             if path.is_file():
                 try:
-                    sm = parse_sitemap(self.base_url + name, path.read_bytes())
+                    sm = parse_sitemap(self.base_url + name, read_file(path))
                 except SitemapError as exc:
                     self.info.sitemap_present, self.info.sitemap_error = False, str(exc)
                     return
@@ -129,7 +138,7 @@ class FolderSite:
             path = url_to_file(self.root, url, self.base_url)
             if path is None:
                 return None
-            self._feeds[url] = parse_feed(url, path.read_bytes()[:MAX_FILE_BYTES])
+            self._feeds[url] = parse_feed(url, read_file(path))
         return self._feeds[url]
 
     def image(self, url: str) -> ImageProbe | None:

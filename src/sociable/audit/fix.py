@@ -18,7 +18,14 @@ from urllib.parse import quote
 from selectolax.lexbor import LexborHTMLParser
 
 from sociable.audit.extract import collapse, decode, extract, looks_binary, sniff_encoding
-from sociable.audit.files import FEED_FILES, check_base_url, file_url, html_files
+from sociable.audit.files import (
+    FEED_FILES,
+    MAX_FILE_BYTES,
+    check_base_url,
+    file_url,
+    html_files,
+    read_file,
+)
 from sociable.audit.meta import ImageRef, PageMeta
 from sociable.errors import UserError
 
@@ -245,7 +252,9 @@ def plan_fixes(path: str | Path, base_url: str, networks: Sequence[str] = ()) ->
     base = check_base_url(base_url)
     feed = find_feed(root, base)
     for file in html_files(root):
-        raw = file.read_bytes()
+        if file.stat().st_size > MAX_FILE_BYTES:
+            continue  # read only in part: rewriting it would lose the rest
+        raw = read_file(file)
         if looks_binary(raw):
             continue
         codec, _, _, warnings = sniff_encoding(raw)
