@@ -6,13 +6,14 @@ The queries here are shared with the audit pages (``sociable.web.pages.audits``)
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
     BackgroundTasks,
     Depends,
     HTTPException,
+    Path,
     Query,
     Request,
     Response,
@@ -43,6 +44,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem},
 }
 ACTIVE = ("queued", "running")
+MAX_ID = 2**31 - 1
 
 
 class AuditIn(BaseModel):
@@ -268,7 +270,7 @@ async def start_audit(
 
 @router.get("/{audit_id}", response_model=AuditDetail, responses=ERRORS)
 def get_audit(
-    audit_id: int,
+    audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
@@ -282,7 +284,7 @@ def get_audit(
 @router.delete("/{audit_id}", status_code=204, response_class=Response,
                responses={**ERRORS, 409: {"model": Problem}})  # fmt: skip
 def delete_audit(
-    audit_id: int,
+    audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Response:
@@ -300,7 +302,7 @@ def delete_audit(
     responses={**ERRORS, 422: {"model": Problem}},
 )
 async def rerun_audit(
-    audit_id: int,
+    audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     tasks: BackgroundTasks,
     who: Principal = Depends(require(Role.EDITOR)),
@@ -322,7 +324,7 @@ async def rerun_audit(
 
 @router.get("/{audit_id}/findings", response_model=list[FindingOut], responses=ERRORS)
 def list_findings(
-    audit_id: int,
+    audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     code: str | None = Query(None, max_length=16),
     page_url: str | None = Query(None, max_length=2048),
     limit: int = Query(100, ge=1, le=1000),
@@ -336,7 +338,7 @@ def list_findings(
 
 @router.get("/{audit_id}/pages", response_model=list[PageOut], responses=ERRORS)
 def list_pages(
-    audit_id: int,
+    audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     limit: int = Query(20, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10_000_000),
     who: Principal = Depends(principal),

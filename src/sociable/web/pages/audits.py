@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -12,6 +14,7 @@ from sociable.errors import UserError
 from sociable.store.models import Role
 from sociable.web.api.audits import (
     ACTIVE,
+    MAX_ID,
     category_title,
     comparison,
     finding_rows,
@@ -93,7 +96,7 @@ def start_audit_page(
 @router.get("/audits/{run_id}", response_class=HTMLResponse)
 def audit_report_page(
     request: Request,
-    run_id: int,
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     p: int = Query(1, ge=1, le=100_000),
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
@@ -129,7 +132,7 @@ def audit_report_page(
 @router.get("/audits/{run_id}/progress", response_class=HTMLResponse)
 def audit_progress(
     request: Request,
-    run_id: int,
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
 ) -> HTMLResponse:
@@ -144,7 +147,7 @@ def audit_progress(
 @router.post("/audits/{run_id}/rerun")
 def rerun_page(
     request: Request,
-    run_id: int,
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> RedirectResponse:
@@ -168,7 +171,7 @@ def rerun_page(
 @router.post("/audits/{run_id}/delete")
 def delete_page(
     request: Request,
-    run_id: int,
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> RedirectResponse:
