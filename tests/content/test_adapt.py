@@ -97,6 +97,17 @@ def test_links_get_utm_per_network() -> None:
     assert_lints_clean(variants)
 
 
+def test_bluesky_variant_has_facets() -> None:
+    post = PostInput(text="Read https://example.com/a #Coffee", campaign="spring")
+    v = adapt_post(post, "bluesky")["bluesky"]
+    [facets] = v.facets
+    kinds = [f["features"][0]["$type"].rsplit("#", 1)[1] for f in facets]
+    assert kinds == ["link", "tag"]
+    raw = v.text.encode()
+    link = facets[0]["index"]
+    assert raw[link["byteStart"] : link["byteEnd"]].decode() == v.links["https://example.com/a"]
+
+
 def test_mentions_mapped_from_handles() -> None:
     handles = {
         "acme": {

@@ -47,6 +47,8 @@ class Variant:
     media: list[str] = field(default_factory=list)
     alt: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Bluesky: app.bsky.richtext.facet records (links, tags) for each post of the thread.
+    facets: list[list[dict[str, Any]]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -341,6 +343,8 @@ def adapt_for(
         thread = [short]
     variant.thread = thread
     variant.text = thread[0] if thread else ""
+    if network == "bluesky":
+        variant.facets = [entities.bluesky_facets(part) for part in thread]
     if post.first_comment:
         comment = map_mentions(nfc(post.first_comment), network, handles or {})
         variant.first_comment = shorten(comment, platform)
