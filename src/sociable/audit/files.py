@@ -138,7 +138,10 @@ class FolderSite:
             path = url_to_file(self.root, url, self.base_url)
             if path is None:
                 return None
-            self._feeds[url] = parse_feed(url, read_file(path))
+            try:
+                self._feeds[url] = parse_feed(url, read_file(path))
+            except UserError as exc:  # one unreadable feed is a finding, not the end
+                self._feeds[url] = FeedInfo(url=url, ok=False, error=str(exc))
         return self._feeds[url]
 
     def image(self, url: str) -> ImageProbe | None:
@@ -151,17 +154,22 @@ class FolderSite:
         if path is None:
             probe = ImageProbe(url, status=404, error=None)
         else:
-            with path.open("rb") as fh:
-                head = fh.read(64 * 1024)
-            width, height = dimensions(head)
-            probe = ImageProbe(
-                url,
-                status=200,
-                content_type=sniff_type(head),
-                size_bytes=path.stat().st_size,
-                width=width,
-                height=height,
-            )
+            try:
+                with path.open("rb") as fh:
+                    head = fh.read(64 * 1024)
+                size = path.stat().st_size
+            except OSError as exc:
+                probe = ImageProbe(url, error=f"cannot read {path}: {exc.strerror}")
+            else:
+                width, height = dimensions(head)
+                probe = ImageProbe(
+                    url,
+                    status=200,
+                    content_type=sniff_type(head),
+                    size_bytes=size,
+                    width=width,
+                    height=height,
+                )
         if self.robots:
             probe.robots = self.robots.social_access(url)
         self._images[url] = probe
