@@ -64,7 +64,13 @@ def test_build_then_parse_back(dues: list[datetime], text: str) -> None:
     assert b"TZID" not in data
     cal = Calendar.from_ical(data)
     descriptions = [str(e["DESCRIPTION"]) for e in cal.walk("VEVENT")]
-    assert all(d.startswith(text) for d in descriptions)
+    # RFC 5545 TEXT: CR and CRLF become LF; control characters other than tab are dropped.
+    expected = "".join(
+        c
+        for c in text.replace("\r\n", "\n").replace("\r", "\n")
+        if c in "\t\n" or not (ord(c) < 32 or ord(c) == 127)
+    )
+    assert all(d.startswith(expected + "\n\naccount: ") for d in descriptions)
 
 
 def test_states_map_to_status() -> None:

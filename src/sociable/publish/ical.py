@@ -15,6 +15,7 @@ Each publication is one VEVENT:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -39,8 +40,17 @@ def _status(state: str) -> str:
     return "TENTATIVE"
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def ical_text(text: str) -> str:
+    """Text as RFC 5545 TEXT allows: line breaks as LF, no control characters but tab."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _summary(item: CalendarItem) -> str:
-    first_line = item.text.strip().splitlines()[0] if item.text.strip() else "(no text)"
+    text = ical_text(item.text)
+    first_line = text.strip().splitlines()[0] if text.strip() else "(no text)"
     if len(first_line) > 60:
         first_line = first_line[:59] + "…"
     return f"[{item.account}] {first_line}"
@@ -61,9 +71,9 @@ def build_ics(items: Iterable[CalendarItem], *, name: str, now: datetime) -> byt
         event.add("dtstart", item.due_at.astimezone(UTC))
         event.add("sequence", item.changes)
         event.add("summary", _summary(item))
-        lines = [item.text, "", f"account: {item.account}", f"state: {item.state}"]
+        lines = [ical_text(item.text), "", f"account: {item.account}", f"state: {item.state}"]
         if item.reason:
-            lines.append(f"reason: {item.reason}")
+            lines.append(f"reason: {ical_text(item.reason)}")
         if item.campaign:
             lines.append(f"campaign: {item.campaign}")
         if item.link:
