@@ -1,7 +1,7 @@
 """kill -9 proof: every click whose redirect reached the client ends up in the database.
 
 A real ``sociable track serve`` process, real HTTP clients, ``SIGKILL`` while clicks are still
-only in the write-ahead log (the flush interval is 30 s, so none were copied), a restart that
+only in the write-ahead log (the flush interval is 10 min, so none were copied), a restart that
 replays the log, and a count.
 """
 
@@ -41,7 +41,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "SOCIABLE_TRACK__FLUSH_INTERVAL": "30"}
+        env = {**os.environ, "SOCIABLE_TRACK__FLUSH_INTERVAL": "600"}
         self.proc = subprocess.Popen(
             [
                 SOCIABLE,

@@ -168,3 +168,16 @@ def test_reports(project) -> None:  # type: ignore[no-untyped-def]
     assert text.code == 0 and "a1" in text.out
     assert run("report", "links", "--since", "whenever").code == 2
     assert run("report", "attribution", "--window", "0").code == 2
+
+
+def test_track_serve_refuses_a_busy_log_dir(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sociable.track.clicklog import ClickLog
+
+    run, _ = project
+    holder = ClickLog(tmp_path / "track-log")
+    holder.open()
+    try:
+        result = run("track", "serve", "--port", "1")
+    finally:
+        holder.close()
+    assert result.code == 2 and "another track server" in result.err

@@ -16,6 +16,7 @@ lifespan events, starts itself on its first request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -187,13 +188,14 @@ class TrackApp:
             return
         if kind != "http":
             return
-        if not self._started:
-            await asyncio.to_thread(self.start)
         try:
+            if not self._started:
+                await asyncio.to_thread(self.start)
             await self._http(scope, receive, send)
         except Exception:  # never a 5xx page with a traceback; the error goes to the log
             log.exception("track request failed")
-            await _respond(send, 503, b"try again\n", [_TEXT, (b"retry-after", b"1")])
+            with contextlib.suppress(Exception):  # the response may have started already
+                await _respond(send, 503, b"try again\n", [_TEXT, (b"retry-after", b"1")])
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
