@@ -22,7 +22,10 @@ pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
 
 
-IDLE = "return !document.querySelector('.htmx-request') && !document.getElementById('live').matches('.htmx-settling, .htmx-swapping');"
+IDLE = (
+    "return !document.querySelector('.htmx-request')"
+    " && !document.getElementById('live').matches('.htmx-settling, .htmx-swapping');"
+)
 
 
 def _live_text(browser) -> str:  # type: ignore[no-untyped-def]
