@@ -129,6 +129,9 @@ class Receiver:
         class Server(ThreadingHTTPServer):
             request_queue_size = 512  # the default backlog of 5 drops bursts of connections
 
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                return  # a SIGKILLed worker resets its connections: expected here
+
         server = Server(("127.0.0.1", port), Handler)
         server.daemon_threads = True
         self._server = server

@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import PG_URL
 from tests.publish.chaos import ChaosConfig, run
 
-
 N = 300
 
 
