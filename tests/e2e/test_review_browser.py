@@ -46,6 +46,9 @@ def test_client_approves_through_the_link(browser, web: WebApp) -> None:  # type
     browser.get(f"{web.base}/posts/{post_id}")
     assert browser.execute_script(UNLABELLED_FIELDS) == []
     screenshot(browser, "review-post")
+    browser.get(f"{web.base}/reviews")
+    assert browser.execute_script(UNLABELLED_FIELDS) == []
+    screenshot(browser, "approvals")
     browser.delete_all_cookies()  # the client has no account
 
     browser.get(url)

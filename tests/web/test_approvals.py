@@ -204,3 +204,25 @@ def test_review_pages_for_the_team(web: WebApp) -> None:
 def test_link_key_is_derived_from_the_secret() -> None:
     assert reviews.LINK_DAYS <= reviews.MAX_LINK_DAYS
     assert derive_key(b"a" * 44, "review-link") != derive_key(b"a" * 44, "web-session")
+
+
+def test_approvals_page_lists_posts_by_review_state(web: WebApp) -> None:
+    post_id = _draft(web)
+    other = _draft_text(web, "Second draft")
+    with web.as_token("editor") as editor:
+        r = editor.post(f"/api/v1/posts/{post_id}/review-request", json={"when": _soon(30)})
+        assert r.status_code == 200
+    page = web.login("viewer@acme.example").get("/reviews")
+    assert page.status_code == 200
+    waiting, changes, drafts = page.text.split("<h2>")[1:4]
+    assert f"/posts/{post_id}" in waiting and f"/posts/{other}" not in waiting
+    assert "None." in changes
+    assert f"/posts/{other}" in drafts and f"/posts/{post_id}" not in drafts
+    assert web.client().get("/reviews").status_code == 303
+
+
+def _draft_text(web: WebApp, text: str) -> int:
+    with web.as_token("editor") as c:
+        r = c.post("/api/v1/posts", json={"text": text, "accounts": ["x"], "draft": True})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])

@@ -22,6 +22,7 @@ NAV: list[tuple[str, str]] = [
     ("/", "Home"),
     ("/compose", "Compose"),
     ("/calendar", "Calendar"),
+    ("/reviews", "Approvals"),
     ("/audits", "Audits"),
     ("/links", "Links"),
     ("/settings", "Settings"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.clock import zone
@@ -16,13 +17,20 @@ from sociable.publish import posts as domain
 from sociable.publish.when import parse_when
 from sociable.store.db import Database
 from sociable.store.models import Account, Role, Workspace
-from sociable.store.models.publish import Post
+from sociable.store.models.publish import Approval, Post
+from sociable.store.models.review import ReviewRequest
 from sociable.web import reviews
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.pages.render import render
 from sociable.web.security import same
 
 router = APIRouter()
+
+GROUPS = {
+    Approval.IN_REVIEW.value: "Waiting for a decision",
+    Approval.CHANGES_REQUESTED.value: "Changes requested",
+    Approval.DRAFT.value: "Drafts",
+}
 
 
 def post_view(session: Session, post: Post, tz_name: str) -> dict[str, Any]:
@@ -96,6 +104,51 @@ def _page(
         link_expires=link.expires_at.astimezone(tz) if link else None,
         status_code=status_code,
         **post_view(session, post, workspace.timezone),
+    )
+
+
+@router.get("/reviews", response_class=HTMLResponse)
+def reviews_page(
+    request: Request,
+    who: Principal = Depends(principal),
+    session: Session = Depends(session_scope, scope="function"),
+) -> HTMLResponse:
+    """Posts waiting for a decision, sent back for changes, or still drafts."""
+    workspace = _workspace(session, who.workspace_id)
+    tz = zone(workspace.timezone)
+    posts = session.scalars(
+        select(Post)
+        .where(Post.workspace_id == workspace.id, Post.approval.in_(list(GROUPS)))
+        .order_by(Post.id.desc())
+        .limit(500)
+    ).all()
+    rounds = {
+        r.post_id: r
+        for r in session.scalars(
+            select(ReviewRequest).where(
+                ReviewRequest.post_id.in_([p.id for p in posts]),
+                ReviewRequest.decision.is_(None),
+            )
+        )
+    }
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUPS}
+    for post in posts:
+        round_ = rounds.get(post.id)
+        groups[post.approval].append(
+            {
+                "post": post,
+                "accounts": len(post.variants),
+                "asked": round_.when.astimezone(tz) if round_ and round_.when else None,
+                "since": round_.created_at if round_ else post.updated_at,
+            }
+        )
+    return render(
+        request,
+        "reviews.html",
+        who=who,
+        session=session,
+        workspace=workspace,
+        groups=[(GROUPS[key], key, groups[key]) for key in GROUPS],
     )
 
 
