@@ -101,7 +101,10 @@ def test_audit_runs_in_background_and_reports(aweb: WebApp, site: Site) -> None:
 
     # The report page: scores, rules with fixes, each page's cards per network.
     browser = aweb.login("viewer@acme.example")
-    html = browser.get(f"/audits/{run['id']}").text
+    report = browser.get(f"/audits/{run['id']}")
+    assert "img-src 'self' data: https: http:" in report.headers["content-security-policy"]
+    assert "script-src 'self';" in report.headers["content-security-policy"]
+    html = report.text
     assert "Findings by rule" in html and 'class="audit-cards"' in html
     assert 'class="card facebook' in html and "Page /" in html
     assert f"/audits/{run['id']}/rerun" not in html  # viewers read only

@@ -107,7 +107,7 @@ def audit_report_page(
         page.url: finding_rows(session, run.id, page_url=page.url, limit=200) for page in pages
     }
     history = [r for r in list_runs(session, who.workspace_id, run.target, limit=20)]
-    return render(
+    response = render(
         request,
         "audit_report.html",
         who=who,
@@ -127,6 +127,13 @@ def audit_report_page(
         network_names=NETWORK_NAMES,
         can_write=who.at_least(Role.EDITOR),
     )
+    # The cards show each page's own images, which may be plain http (a staging site).
+    from sociable.web.app import CSP  # the app imports the pages
+
+    response.headers["Content-Security-Policy"] = CSP.replace(
+        "img-src 'self' data: https:", "img-src 'self' data: https: http:"
+    )
+    return response
 
 
 @router.get("/audits/{run_id}/progress", response_class=HTMLResponse)

@@ -15,7 +15,7 @@
       width: Math.max(box.clientWidth, 280),
       height: 240,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 4)] } },
+      scales: { x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] }, y: { range: (u, min, max) => [0, Math.max(max, 4)] } },
       axes: [{}, { label: "clicks", size: 56 }],
       legend: { show: true },
       series: [
