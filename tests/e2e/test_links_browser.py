@@ -104,7 +104,7 @@ def test_create_follow_and_chart_a_link(browser, tracked: WebApp) -> None:  # ty
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", chart)
     screenshot(browser, "link_chart")
 
-    browser.get(f"{tracked.base}/links?by=network")
+    browser.get(f"{tracked.base}/links?by=network#attribution")
     cells = browser.find_elements(By.CSS_SELECTOR, "table.attribution tbody th[scope=row]")
     assert [c.text for c in cells] == ["mastodon"]
     screenshot(browser, "links_attribution")
