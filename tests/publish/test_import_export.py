@@ -240,7 +240,7 @@ def test_csv_cells_round_trip(text: str, labels: list[str], comment: str) -> Non
 def test_a_failure_while_storing_rolls_back_every_row(
     db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """All rows are written in the caller's one transaction: a crash at row 3 leaves nothing."""
+    """All rows are written in the caller's one transaction: a crash mid-write leaves nothing."""
     from sqlalchemy import func, select
 
     from sociable.publish import importers
@@ -256,16 +256,18 @@ def test_a_failure_while_storing_rolls_back_every_row(
         tmp_path / "ok.csv",
         HEADER + "".join(f"2030-05-0{i}T09:00Z,mastodon,row {i},,,,,\n" for i in range(1, 5)),
     )
-    real_store = importers.store_post
+    from sociable.publish import posts as posts_module
+
+    real_record = posts_module.states.record_created
     calls = []
 
-    def failing_store(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing_record(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 3:  # posts, variants and publications are already flushed
             raise RuntimeError("disk full")
-        return real_store(*args, **kwargs)
+        return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(importers, "store_post", failing_store)
+    monkeypatch.setattr(posts_module.states, "record_created", failing_record)
     with pytest.raises(RuntimeError), db.session() as session:
         ws = session.scalars(select(Workspace)).one()
         importers.import_posts(session, ws, source, now=datetime(2030, 1, 1, tzinfo=UTC))

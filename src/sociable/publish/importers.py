@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from sociable.content.post import decode_text
 from sociable.errors import UserError
 from sociable.publish.accounts_ref import AccountIndex
-from sociable.publish.posts import PlannedPost, plan_post, store_post
+from sociable.publish.posts import PlannedPost, plan_post, store_posts
 from sociable.publish.queue import QueuePlanner
 from sociable.publish.spec import PostSpec, media_refs
 from sociable.publish.when import localize, not_in_past, parse_when
@@ -360,6 +360,5 @@ def import_posts(
     report.problems.sort(key=lambda p: p.row)
     if dry_run or (report.problems and not skip_bad):
         return report
-    for _number, planned in report.planned:
-        report.created.append(store_post(session, workspace, planned))
+    report.created = store_posts(session, workspace, [planned for _row, planned in report.planned])
     return report

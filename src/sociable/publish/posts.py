@@ -111,43 +111,82 @@ def store_post(
     draft: bool = False,
     author_id: int | None = None,
 ) -> Post:
-    spec = planned.spec
-    post = Post(
-        workspace_id=workspace.id,
-        source_text=spec.text,
-        media=[m.as_json() for m in spec.media],
-        link=spec.link,
-        campaign=spec.campaign,
-        labels=list(spec.labels),
-        author_id=author_id,
-        approval=(Approval.DRAFT if draft else Approval.APPROVED).value,
-        source_path=spec.source,
-        evergreen=spec.evergreen is not None,
-        evergreen_cooldown_days=spec.evergreen.cooldown_days if spec.evergreen else None,
-        evergreen_until=spec.evergreen.until if spec.evergreen else None,
-        evergreen_max_count=spec.evergreen.max_count if spec.evergreen else None,
-        evergreen_count=0,
-    )
-    session.add(post)
-    variants = []
-    for planned_variant in planned.variants:
-        content = planned_variant.content
-        variant = Variant(
-            post=post,
-            account_id=planned_variant.account.id,
-            text=content.text,
-            media=content.media,
-            first_comment=content.first_comment,
-            thread=list(content.thread),
+    return store_posts(session, workspace, [planned], draft=draft, author_id=author_id)[0]
+
+
+def store_posts(
+    session: Session,
+    workspace: Workspace,
+    planned_posts: list[PlannedPost],
+    *,
+    draft: bool = False,
+    author_id: int | None = None,
+) -> list[Post]:
+    """Write checked posts: Posts and Variants, then their scheduled Publications and events.
+
+    Rows go in batches (three flushes for any number of posts, not one per row): an import
+    of thousands of rows is a few multi-row INSERTs. New publications are built as
+    :func:`sociable.publish.states.schedule` builds one (state ``scheduled``, a fresh
+    idempotency key, a "created" event), just many at a time.
+    """
+    posts: list[Post] = []
+    pending: list[tuple[Variant, datetime]] = []
+    for planned in planned_posts:
+        spec = planned.spec
+        post = Post(
+            workspace_id=workspace.id,
+            source_text=spec.text,
+            media=[m.as_json() for m in spec.media],
+            link=spec.link,
+            campaign=spec.campaign,
+            labels=list(spec.labels),
+            author_id=author_id,
+            approval=(Approval.DRAFT if draft else Approval.APPROVED).value,
+            source_path=spec.source,
+            evergreen=spec.evergreen is not None,
+            evergreen_cooldown_days=spec.evergreen.cooldown_days if spec.evergreen else None,
+            evergreen_until=spec.evergreen.until if spec.evergreen else None,
+            evergreen_max_count=spec.evergreen.max_count if spec.evergreen else None,
+            evergreen_count=0,
         )
-        session.add(variant)
-        variants.append((variant, planned_variant.due_at))
-    session.flush()  # one flush for the post and all its variants
-    if not draft:
-        for variant, due_at in variants:
-            assert due_at is not None
-            states.schedule(session, variant, due_at)
-    return post
+        session.add(post)
+        posts.append(post)
+        for planned_variant in planned.variants:
+            content = planned_variant.content
+            variant = Variant(
+                post=post,
+                account_id=planned_variant.account.id,
+                text=content.text,
+                media=content.media,
+                first_comment=content.first_comment,
+                thread=list(content.thread),
+            )
+            session.add(variant)
+            if not draft:
+                assert planned_variant.due_at is not None
+                pending.append((variant, planned_variant.due_at))
+    session.flush()
+    if pending:
+        publications = []
+        for variant, due_at in pending:
+            when = due_at.astimezone(UTC)
+            publication = Publication(
+                variant=variant,
+                workspace_id=workspace.id,
+                account_id=variant.account_id,
+                state=PubState.SCHEDULED.value,
+                due_at=when,
+                next_attempt_at=when,
+                idempotency_key=states.new_idempotency_key(),
+                attempts=0,
+            )
+            session.add(publication)
+            publications.append(publication)
+        session.flush()
+        for publication in publications:
+            states.record_created(session, publication)
+        session.flush()
+    return posts
 
 
 def create_post(
