@@ -261,3 +261,44 @@ def test_compose_page_renders_for_editors_only(web: WebApp) -> None:
     assert web.login("viewer@acme.example").get("/compose").status_code == 403
     r = httpx.get(f"{web.base}/compose", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_edit_a_post_sent_back_for_changes_and_send_it_again(web: WebApp) -> None:
+    ids = add_accounts(web)
+    editor = web.login("editor@acme.example")
+    r = editor.post("/compose", data=form(ids, text="First try", action="review"))
+    assert r.status_code == 303
+    post_id = int(r.headers["location"].rsplit("/", 1)[1])
+    with web.as_token("owner") as owner:
+        r = owner.post(
+            f"/api/v1/posts/{post_id}/review",
+            json={"decision": "request_changes", "comment": "Say when"},
+        )
+        assert r.status_code == 200
+    page = editor.get("/compose", params={"post": post_id})
+    assert page.status_code == 200 and "First try" in page.text
+    assert f'name="post_id" value="{post_id}"' in page.text
+    assert 'value="schedule"' not in page.text  # an owner schedules by approving
+    # Accounts stay: dropping one is refused, nothing changes.
+    r = editor.post(
+        "/compose",
+        data={
+            "account": str(ids["x"]),
+            "text": "Second try",
+            "post_id": str(post_id),
+            "action": "review",
+        },
+    )
+    assert r.status_code == 400 and 'id="accounts-error"' in r.text
+    r = editor.post(
+        "/compose",
+        data=form(ids, text="Second try: Monday 9:00", post_id=str(post_id), action="review"),
+    )
+    assert r.status_code == 303, r.text
+    with web.db.session() as s:
+        post = s.get(Post, post_id)
+        assert post is not None and post.approval == "in_review"
+        assert post.source_text == "Second try: Monday 9:00"
+        assert {v.text for v in post.variants} == {"Second try: Monday 9:00"}
+    # In review now: not editable until decided.
+    assert editor.get("/compose", params={"post": post_id}).status_code == 400

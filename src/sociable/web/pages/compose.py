@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import imagesize
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -39,6 +39,7 @@ from sociable.publish import posts as domain
 from sociable.publish.spec import spec_from_mapping
 from sociable.publish.when import parse_when
 from sociable.store.models import Account, MediaAsset, Role, Workspace
+from sociable.store.models.publish import Post
 from sociable.web import linkpreview, reviews
 from sociable.web.deps import Principal, require, session_scope
 from sociable.web.pages.render import render
@@ -72,6 +73,7 @@ class Draft:
     campaign: str = ""
     media_ids: list[int] = field(default_factory=list)
     alts: dict[int, str] = field(default_factory=dict)
+    post_id: int | None = None  # editing this draft (its accounts stay)
 
     @property
     def label_list(self) -> list[str]:
@@ -102,6 +104,7 @@ def read_draft(form: FormData) -> Draft:
         labels=_str(form, "labels", 1000),
         campaign=_str(form, "campaign", 200).strip(),
         media_ids=media_ids,
+        post_id=int(raw) if (raw := _str(form, "post_id", 12)).isdigit() else None,
         alts={i: _str(form, f"alt_{i}", 2000) for i in media_ids},
     )
 
@@ -223,14 +226,54 @@ def _page(
 @router.get("/compose", response_class=HTMLResponse)
 def compose_page(
     request: Request,
+    post: int | None = Query(None, ge=1, le=2**31 - 1),
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> HTMLResponse:
+    if post is not None:
+        return _page(request, who, session, draft_of(session, _editable(session, who, post)))
     draft = Draft()
     accounts = _accounts(session, who.workspace_id)
     if len(accounts) == 1:
         draft.account_ids = [accounts[0].id]
     return _page(request, who, session, draft)
+
+
+def _editable(session: Session, who: Principal, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None or post.workspace_id != who.workspace_id:
+        raise UserError(f"post {post_id}: no such post in this workspace")
+    if post.approval not in reviews.SUBMITTABLE or domain.publications_of(post):
+        raise UserError(
+            f"post {post_id} is {post.approval.replace('_', ' ')}; only drafts and posts "
+            "sent back for changes are edited here (move or cancel scheduled ones on the calendar)"
+        )
+    return post
+
+
+def draft_of(session: Session, post: Post) -> Draft:
+    """The form of an existing draft, its media matched to their assets by path."""
+    paths = [m.get("path") for m in post.media or []]
+    assets = {
+        a.path: a
+        for a in session.scalars(
+            select(MediaAsset).where(
+                MediaAsset.workspace_id == post.workspace_id, MediaAsset.path.in_(paths)
+            )
+        )
+    }
+    media = [assets[p] for p in paths if p in assets]
+    return Draft(
+        text=post.source_text,
+        account_ids=[v.account_id for v in post.variants if v.account_id is not None],
+        link=post.link or "",
+        first_comment=(post.variants[0].first_comment or "") if post.variants else "",
+        labels=", ".join(post.labels or []),
+        campaign=post.campaign or "",
+        media_ids=[a.id for a in media],
+        alts={a.id: str(m.get("alt", "")) for a, m in zip(media, post.media or [], strict=False)},
+        post_id=post.id,
+    )
 
 
 @router.post("/compose/check", response_class=HTMLResponse)
@@ -376,17 +419,33 @@ def _save(
         default_tz=workspace.timezone,
         where="post",
     )
-    post = domain.create_post(
-        session,
-        workspace,
-        spec,
-        now=now,
-        queue=action == "queue",
-        draft=action in ("draft", "review"),
-        author_id=who.user_id,
-        platform_overrides=settings.platforms,
-        handles=settings.handles,
-    )
+    if draft.post_id is not None:
+        if action not in ("draft", "review"):
+            raise UserError(
+                "an existing draft is saved or sent for approval; an owner schedules it"
+            )
+        post = _editable(session, who, draft.post_id)
+        domain.edit_post(
+            session,
+            workspace,
+            post,
+            spec,
+            now=now,
+            platform_overrides=settings.platforms,
+            handles=settings.handles,
+        )
+    else:
+        post = domain.create_post(
+            session,
+            workspace,
+            spec,
+            now=now,
+            queue=action == "queue",
+            draft=action in ("draft", "review"),
+            author_id=who.user_id,
+            platform_overrides=settings.platforms,
+            handles=settings.handles,
+        )
     if action == "review":
         reviews.submit(session, post, user_id=who.user_id, when=when, queue=True, now=now)
     dues = [p.due_at for p in domain.publications_of(post)]
