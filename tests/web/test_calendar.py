@@ -201,3 +201,29 @@ def test_ics_feed_is_a_secret_revocable_url(web: WebApp) -> None:
 def test_calendar_needs_a_login(web: WebApp) -> None:
     r = web.client().get("/calendar")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_posts_waiting_for_approval_show_at_the_asked_time(web: WebApp) -> None:
+    add_accounts(web)
+    day = (datetime.now(UTC) + timedelta(days=2)).astimezone(PARIS).date()
+    with web.as_token("editor") as c:
+        r = c.post("/api/v1/posts", json={"text": "Needs a yes", "accounts": ["x"], "draft": True})
+        post_id = r.json()["id"]
+        r = c.post(f"/api/v1/posts/{post_id}/review-request", json={"when": f"{day} 14:20"})
+        assert r.status_code == 200
+    viewer = web.login("viewer@acme.example")
+    page = viewer.get("/calendar", params={"view": "week", "date": day.isoformat()}).text
+    assert _items_by_day(page)[day.isoformat()] == ["14:20"]
+    assert "waiting for approval" in page
+    filtered = viewer.get(
+        "/calendar", params={"view": "week", "date": day.isoformat(), "state": "scheduled"}
+    ).text
+    assert _items_by_day(filtered)[day.isoformat()] == []
+    with web.as_token("owner") as c:
+        assert (
+            c.post(f"/api/v1/posts/{post_id}/review", json={"decision": "approve"}).status_code
+            == 200
+        )
+    page = viewer.get("/calendar", params={"view": "week", "date": day.isoformat()}).text
+    assert _items_by_day(page)[day.isoformat()] == ["14:20"]
+    assert "waiting for approval" not in page and "scheduled" in page

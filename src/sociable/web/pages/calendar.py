@@ -30,8 +30,8 @@ from sociable.publish.ical import build_ics
 from sociable.publish.when import parse_when
 from sociable.store.db import Database
 from sociable.store.models import Account, Role, Workspace
-from sociable.store.models.publish import Post, PubState
-from sociable.store.models.review import CalendarFeed
+from sociable.store.models.publish import Approval, Post, PubState
+from sociable.store.models.review import CalendarFeed, ReviewRequest
 from sociable.web.api.publications import get_publication, query_publications, retry
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.pages.render import render, safe_next
@@ -88,6 +88,56 @@ def _items(rows: list[dict[str, Any]], tz: Any) -> dict[date, list[dict[str, Any
     return out
 
 
+def _in_review(
+    session: Session,
+    workspace_id: int,
+    lo: datetime,
+    hi: datetime,
+    tz: Any,
+    account_id: int | None,
+    label: str | None,
+    campaign: str | None,
+) -> list[tuple[date, dict[str, Any]]]:
+    """Posts waiting for approval at the time their author asked for (nothing scheduled)."""
+    found = session.execute(
+        select(ReviewRequest, Post)
+        .join(Post, ReviewRequest.post_id == Post.id)
+        .where(
+            ReviewRequest.workspace_id == workspace_id,
+            ReviewRequest.decision.is_(None),
+            ReviewRequest.when >= lo,
+            ReviewRequest.when < hi,
+            Post.approval == Approval.IN_REVIEW.value,
+        )
+        .order_by(ReviewRequest.when)
+        .limit(MAX_ITEMS)
+    ).all()
+    out = []
+    for round_, post in found:
+        if campaign is not None and post.campaign != campaign:
+            continue
+        if label is not None and label not in (post.labels or []):
+            continue
+        if account_id is not None and account_id not in {v.account_id for v in post.variants}:
+            continue
+        assert round_.when is not None
+        local = round_.when.astimezone(tz)
+        entry = {
+            "post_id": post.id,
+            "time": local.strftime("%H:%M"),
+            "due": local,
+            "text": post.source_text,
+            "labels": list(post.labels or []),
+            "campaign": post.campaign,
+            "pubs": [],
+            "movable": False,
+            "states": ["in_review"],
+            "in_review": True,
+        }
+        out.append((local.date(), entry))
+    return out
+
+
 @router.get("/calendar", response_class=HTMLResponse)
 def calendar_page(
     request: Request,
@@ -121,6 +171,12 @@ def calendar_page(
         limit=MAX_ITEMS,
     )
     items = _items(rows, tz)
+    if state is None:
+        for local_day, entry in _in_review(
+            session, workspace.id, lo, hi, tz, account_id, label or None, campaign or None
+        ):
+            items.setdefault(local_day, []).append(entry)
+            items[local_day].sort(key=lambda i: (i["due"], i["post_id"]))
     if view == "month":
         first = week_start(days[0])
         last = days[-1] + timedelta(days=6 - days[-1].weekday())
