@@ -449,3 +449,17 @@ def test_two_workers_in_threads_send_each_exactly_once(db: Database, clock: Froz
 def test_lease_must_outlive_the_http_timeout(db: Database) -> None:
     with pytest.raises(UserError, match="lease_seconds"):
         Dispatcher(db, settings(lease_seconds=1, http_timeout_seconds=5))
+
+
+def test_reconcile_gives_up_after_max_attempts(db: Database, clock: FrozenClock) -> None:
+    Fake.behaviour = [OutcomeUnknown("read timeout")] * 10
+    [pid] = make(db, network="idem")
+    d = dispatcher(db, clock, max_attempts=2)
+    run_pass(d)
+    for _ in range(5):
+        clock.advance(timedelta(minutes=5))
+        reconcile_due(d)
+    p = pub(db, pid)
+    assert p.state == "unknown" and p.next_attempt_at is None
+    assert "gave up after 2 checks" in (p.reason or "")
+    assert len(Fake.sent) == 3  # the first send and two safe re-sends with the same key

@@ -71,6 +71,9 @@ def reconcile_job(d: Dispatcher, job: Job) -> str:
     if job.problem or job.connector is None or job.request is None:
         _note(d, job, f"cannot check: {job.problem}", again_in=None)
         return S.UNKNOWN.value
+    if pub.checks > d.settings.max_attempts:
+        _note(d, job, f"gave up after {pub.checks - 1} checks", again_in=None)
+        return S.UNKNOWN.value
     if job.caps.idempotency_key or job.caps.client_record_key:
         # The network itself makes the retry safe: same key, at most one post.
         return d.send(job, from_state=S.UNKNOWN)
