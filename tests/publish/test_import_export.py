@@ -275,3 +275,15 @@ def test_a_failure_while_storing_rolls_back_every_row(
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Post)) == 0
         assert session.scalar(select(func.count()).select_from(Publication)) == 0
+
+
+def test_semicolon_csv_from_excel_with_bom(env: Env, tmp_path: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_bytes(
+        "\ufeffscheduled_at;accounts;text;labels\n"
+        "2030-05-01T09:00Z;mastodon;Hej, världen;a|b\n".encode()
+    )
+    result = env.run("import", str(source))
+    assert result.code == 0, result.err
+    exported = env.run("export", "-")
+    assert "Hej, världen" in exported.out and "a|b" in exported.out

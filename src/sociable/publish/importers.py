@@ -106,12 +106,21 @@ def read_csv(path: Path) -> list[list[str]]:
         raise UserError(f"{len(raw)} bytes, over the {MAX_CSV_BYTES}-byte limit", where=where)
     text = decode_text(raw, where)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
         raise UserError(f"not valid CSV: {exc}", where=where) from None
     if len(rows) > MAX_ROWS + 1:
         raise UserError(f"{len(rows)} rows, over the {MAX_ROWS}-row limit", where=where)
     return rows
+
+
+def _delimiter(text: str) -> str:
+    """``,`` unless the first line is clearly ``;``- or tab-separated (Excel in many locales
+    saves "CSV" with semicolons)."""
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
 
 
 def detect_format(rows: Sequence[Sequence[str]]) -> str:
