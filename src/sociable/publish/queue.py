@@ -16,7 +16,7 @@ so an import of many rows gives each row its own slot before anything is written
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -138,9 +138,3 @@ class QueuePlanner:
             self.hold(account, instant)
             out[account.id] = instant
         return out
-
-
-def evergreen_next_after(
-    last_published_at: datetime, cooldown_days: int
-) -> datetime:  # the earliest instant an evergreen post may run again
-    return last_published_at + timedelta(days=cooldown_days)
