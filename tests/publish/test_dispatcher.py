@@ -463,3 +463,29 @@ def test_reconcile_gives_up_after_max_attempts(db: Database, clock: FrozenClock)
     assert p.state == "unknown" and p.next_attempt_at is None
     assert "gave up after 2 checks" in (p.reason or "")
     assert len(Fake.sent) == 3  # the first send and two safe re-sends with the same key
+
+
+def test_worker_survives_a_database_outage(
+    db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from sociable.publish import worker
+
+    calls: list[int] = []
+    real = worker.run_pass
+    stop = threading.Event()
+
+    def flaky(d: Dispatcher, s: threading.Event | None = None) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        stats = real(d, s)
+        stop.set()
+        return stats
+
+    monkeypatch.setattr(worker, "run_pass", flaky)
+    [pid] = make(db)
+    worker.run_worker(dispatcher(db, clock), poll=0.01, stop=stop)
+    assert len(calls) == 2
+    assert pub(db, pid).state == "published"

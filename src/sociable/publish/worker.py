@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from sqlalchemy.exc import DBAPIError
+
 from sociable.publish.dispatcher import Dispatcher, PassStats
 from sociable.publish.reconcile import reconcile_due
 
@@ -52,8 +54,20 @@ def run_worker(
     total = PassStats()
     d.start()
     try:
+        failures = 0
         while not stop.is_set():
-            stats = run_pass(d, stop)
+            try:
+                stats = run_pass(d, stop)
+                failures = 0
+            except DBAPIError as exc:
+                # The database went away (restart, failover): leases protect the work; wait
+                # and try again rather than die, but give up if it never comes back.
+                failures += 1
+                log.warning("database error (%d in a row): %s", failures, exc.orig or exc)
+                if once or failures >= 30:
+                    raise
+                stop.wait(min(30.0, poll * 2**failures))
+                continue
             total.recovered += stats.recovered
             total.claimed += stats.claimed
             total.reconciled += stats.reconciled
