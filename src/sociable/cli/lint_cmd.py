@@ -31,6 +31,8 @@ BATCH_MAX_BYTES = 256 * 1024 * 1024
 def read_input(source: str | None, cap: int = MAX_POST_BYTES) -> tuple[bytes, str]:
     """Bytes of FILE, or of standard input for ``-``; the name to use in messages."""
     if source in (None, "-"):
+        if source is None and sys.stdin.isatty():
+            raise UserError("give a post FILE, - for standard input, or --text")
         data = sys.stdin.buffer.read(cap + 1)
         name = "<stdin>"
     else:
