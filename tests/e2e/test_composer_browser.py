@@ -17,6 +17,7 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_pages import UNLABELLED_FIELDS, _login_with_keyboard
 from tests.web.conftest import WebApp
 from tests.web.test_composer import add_accounts
+from tests.web.test_composer import page_url as page_url  # a fixture, re-exported
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -33,17 +34,24 @@ def _live_text(browser) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_compose_two_networks_lint_as_you_type_and_schedule(browser, web: WebApp) -> None:  # type: ignore[no-untyped-def]
+def test_compose_two_networks_lint_as_you_type_and_schedule(  # type: ignore[no-untyped-def]
+    browser,
+    web: WebApp,
+    page_url: str,
+) -> None:
     ids = add_accounts(web)
     _login_with_keyboard(browser, web, "editor@acme.example")
     browser.get(f"{web.base}/compose")
     assert browser.execute_script(UNLABELLED_FIELDS) == []
     for account_id in ids.values():
         browser.find_element(By.ID, f"account-{account_id}").click()
+    browser.find_element(By.ID, "link").send_keys(page_url)
     text = browser.find_element(By.ID, "text")
     text.send_keys("Our spring roast is here. " * 12)  # 312 characters: over X's 280
     wait = WebDriverWait(browser, 15)
     wait.until(lambda b: "POST101" in _live_text(b))
+    # Each network's card of the linked page (fetched once, through the SSRF guard).
+    wait.until(lambda b: "Fresh beans, roasted today" in _live_text(b))
     wait.until(lambda b: b.execute_script(IDLE))
     tabs = browser.find_elements(By.CSS_SELECTOR, '#live [role="tab"]')
     assert len(tabs) == 2
@@ -59,6 +67,9 @@ def test_compose_two_networks_lint_as_you_type_and_schedule(browser, web: WebApp
     assert shown.is_displayed() and not hidden.is_displayed()
     assert tabs[1].get_attribute("aria-selected") == "true"
     screenshot(browser, "compose")
+    card = browser.find_element(By.CSS_SELECTOR, f"#{shown.get_attribute('id')} .link-card")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", card)
+    screenshot(browser, "compose-link-card")
 
     # Shorten it: the finding goes away as you type.
     text.send_keys(Keys.CONTROL, "a")
