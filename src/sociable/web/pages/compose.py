@@ -231,7 +231,12 @@ def compose_page(
     session: Session = Depends(session_scope, scope="function"),
 ) -> HTMLResponse:
     if post is not None:
-        return _page(request, who, session, draft_of(session, _editable(session, who, post)))
+        try:
+            editing = _editable(session, who, post)
+        except UserError as exc:
+            errors = {"form": str(exc)}
+            return _page(request, who, session, Draft(), errors=errors, status_code=400)
+        return _page(request, who, session, draft_of(session, editing))
     draft = Draft()
     accounts = _accounts(session, who.workspace_id)
     if len(accounts) == 1:
