@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from sociable.config import TrackSettings
 from sociable.store.db import Database
@@ -124,6 +125,10 @@ def test_clicks_per_day_after_real_redirects(web: WebApp, tracker: tuple[TrackAp
     assert 'id="clicks-chart"' in html and f"/api/v1/links/{link['code']}/stats" in html
     assert "<script>" not in html  # CSP: no inline script
     assert f'<tr><th scope="row">{today.isoformat()}</th>' in html
+    # Deleting a link deletes its clicks (disabling keeps them).
+    assert editor.delete(f"/api/v1/links/{link['code']}").status_code == 204
+    with web.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Click)) == 0
 
 
 def _click(db: Database, link_id: int, code: str, cid: str, at: datetime, visitor: str) -> None:
