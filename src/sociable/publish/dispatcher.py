@@ -30,8 +30,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy import LargeBinary, or_, select, type_coerce, update
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from sociable import net
@@ -77,6 +77,7 @@ from sociable.store.models.publish import (
     Variant,
     WorkerHeartbeat,
 )
+from sociable.store.secrets import EncryptedJSON
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,22 @@ CLAIMABLE = (S.SCHEDULED.value, S.FAILED_RETRYABLE.value)
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+ACCOUNT_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """What a job needs of an account, read once per batch (credentials decrypted)."""
+
+    id: int
+    network: str
+    handle: str
+    settings: dict[str, Any]
+    status: str
+    token_expires_at: datetime | None
+    credentials: dict[str, Any]
 
 
 @dataclass
@@ -161,6 +178,7 @@ class Dispatcher:
         self.connector_for = connector_for
         self.rng = rng or random.Random()
         self._own_http = http is None
+        self._account_cache: dict[int, tuple[AccountView, str | None, float]] = {}
         timeout = self.settings.http_timeout_seconds
         self.http = http or net.client(
             net.NetPolicy(
@@ -377,47 +395,85 @@ class Dispatcher:
                     )
                 )
             }
-            accounts: dict[int, tuple[Account | None, str | None]] = {}
+            accounts = self._accounts(
+                s,
+                {
+                    account_id
+                    for p in pubs
+                    if (account_id := p.variant.account_id or p.account_id) is not None
+                },
+            )
             for pub in pubs:
                 job = Job(publication=pub, token=tokens[pub.id])
                 job.late_minutes = int(policies.get(pub.workspace_id, self.settings.late_minutes))
-                self._prepare(s, job, pub.variant, pub.variant.post, accounts)
+                self._prepare(job, pub.variant, pub.variant.post, accounts)
                 jobs.append(job)
             s.expunge_all()
         return jobs
 
-    def _account(
-        self, s: Session, account_id: int, cache: dict[int, tuple[Account | None, str | None]]
-    ) -> tuple[Account | None, str | None]:
-        if account_id in cache:
-            return cache[account_id]
-        account = s.get(Account, account_id, options=[defer(Account.credentials)])
-        problem = None
-        if account is not None:
-            try:
-                account.credentials  # noqa: B018 - decrypt now, where a failure is expected
-            except ConfigError as exc:
-                problem = f"credentials of account {account.network}:{account.handle}: {exc}"
-        cache[account_id] = (account, problem)
-        return account, problem
+    def _accounts(self, s: Session, ids: set[int]) -> dict[int, tuple[AccountView, str | None]]:
+        """The accounts of a batch: one query, cached a few seconds, decrypted one by one.
+
+        A row whose credentials cannot be decrypted becomes that account's problem, not an
+        error for the whole batch.
+        """
+        now = time.monotonic()
+        out: dict[int, tuple[AccountView, str | None]] = {}
+        missing = set()
+        for account_id in ids:
+            hit = self._account_cache.get(account_id)
+            if hit is not None and now - hit[2] < ACCOUNT_CACHE_SECONDS:
+                out[account_id] = (hit[0], hit[1])
+            else:
+                missing.add(account_id)
+        if missing:
+            rows = s.execute(
+                select(
+                    Account.id,
+                    Account.network,
+                    Account.handle,
+                    Account.settings,
+                    Account.status,
+                    Account.token_expires_at,
+                    type_coerce(Account.credentials, LargeBinary).label("sealed"),
+                ).where(Account.id.in_(missing))
+            ).all()
+            codec = EncryptedJSON()
+            for row in rows:
+                problem = None
+                credentials: dict[str, Any] = {}
+                try:
+                    opened = codec.process_result_value(row.sealed, self.db.engine.dialect)
+                    credentials = dict(opened or {})
+                except ConfigError as exc:
+                    problem = f"credentials of account {row.network}:{row.handle}: {exc}"
+                view = AccountView(
+                    id=row.id,
+                    network=row.network,
+                    handle=row.handle,
+                    settings=dict(row.settings or {}),
+                    status=row.status,
+                    token_expires_at=row.token_expires_at,
+                    credentials=credentials,
+                )
+                self._account_cache[row.id] = (view, problem, now)
+                out[row.id] = (view, problem)
+        return out
 
     def _prepare(
         self,
-        s: Session,
         job: Job,
         variant: Variant,
         post: Post,
-        cache: dict[int, tuple[Account | None, str | None]],
+        accounts: dict[int, tuple[AccountView, str | None]],
     ) -> None:
         pub = job.publication
         account_id = variant.account_id or pub.account_id
-        if account_id is None:
+        found = accounts.get(account_id) if account_id is not None else None
+        if found is None:
             job.problem = "the account for this publication was deleted"
             return
-        account, problem = self._account(s, account_id, cache)
-        if account is None:
-            job.problem = "the account for this publication was deleted"
-            return
+        account, problem = found
         job.account_id = account.id
         job.network = account.network
         job.account_label = f"{account.network}:{account.handle}"
@@ -435,7 +491,7 @@ class Dispatcher:
             job.problem = str(exc)
             return
         job.caps = cls.capabilities
-        job.connector = cls(dict(account.credentials or {}), dict(account.settings), self.http)
+        job.connector = cls(dict(account.credentials), dict(account.settings), self.http)
         try:
             job.request = build_request(pub, variant, post)
         except PreflightError as exc:
@@ -925,6 +981,7 @@ class Dispatcher:
                 raise AuthExpired(f"the token of {job.account_label} expired and cannot refresh")
             account.credentials = new
             account.token_expires_at = _expiry(new, account.token_expires_at)
+            self._account_cache.pop(account.id, None)
             job.connector.credentials = dict(new)
             job.token_expires_at = account.token_expires_at
 
