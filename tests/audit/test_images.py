@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from sociable.audit.context import ImageProbe
@@ -96,3 +98,10 @@ def test_sniff_and_dimensions_on_junk() -> None:
     assert sniff_type(b"\x00\x01") is None
     assert dimensions(b"\x89PNG\r\n\x1a\n") == (None, None)
     assert dimensions(b"") == (None, None)
+
+
+@given(st.binary(max_size=300))
+def test_sniff_and_dimensions_never_raise(head: bytes) -> None:
+    width, height = dimensions(head)
+    assert (width is None) == (height is None)
+    assert sniff_type(head) is None or "/" in (sniff_type(head) or "")

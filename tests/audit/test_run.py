@@ -6,6 +6,8 @@ import asyncio
 import io
 import itertools
 
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from sociable.audit.context import SiteInfo
@@ -131,3 +133,11 @@ def test_parse_feed_and_oembed_bad_input() -> None:
     assert parse_oembed("u", 200, b"[1]", None).error == "not a JSON object"
     assert parse_oembed("u", 404, b"", None).error == "HTTP 404"
     assert parse_oembed("u", 200, b'{"type": "link"}', None).ok
+
+
+@given(st.binary(max_size=600), st.one_of(st.none(), st.integers(100, 599)))
+def test_feed_and_oembed_parsers_never_raise(body: bytes, status: int | None) -> None:
+    feed = parse_feed("http://x/feed", body)
+    assert feed.ok or feed.error
+    result = parse_oembed("http://x/o", status, body, None)
+    assert result.ok == (status == 200 and result.error is None)
