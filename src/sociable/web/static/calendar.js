@@ -38,7 +38,9 @@
   document.addEventListener("dragstart", (event) => {
     const item = event.target.closest && event.target.closest(".cal-item[draggable=true]");
     if (!item) return;
-    event.dataTransfer.setData("text/plain", item.dataset.post + " " + item.dataset.time);
+    const from = item.closest(".cal-day");
+    const origin = from ? from.dataset.date : "";
+    event.dataTransfer.setData("text/plain", [item.dataset.post, item.dataset.time, origin].join(" "));
     event.dataTransfer.effectAllowed = "move";
     item.classList.add("dragging");
   });
@@ -66,8 +68,8 @@
     if (!day) return;
     event.preventDefault();
     day.classList.remove("drop-target");
-    const [postId, time] = (event.dataTransfer.getData("text/plain") || "").split(" ");
-    if (!postId || !time) return;
+    const [postId, time, origin] = (event.dataTransfer.getData("text/plain") || "").split(" ");
+    if (!postId || !time || origin === day.dataset.date) return;
     move(postId, day.dataset.date + " " + time);
   });
 })();
