@@ -16,7 +16,7 @@ from tests.audit.test_run import build
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_pages import UNLABELLED_FIELDS
 from tests.web.conftest import PASSWORD, WebApp
-from tests.web.test_audits import serve_private
+from tests.web.test_audits import Gate, serve_private
 
 pytestmark = pytest.mark.browser
 
@@ -85,3 +85,30 @@ def test_start_watch_and_read_an_audit(browser, aweb: WebApp, site: Site) -> Non
     rows = browser.find_elements(By.CSS_SELECTOR, "table.audit-runs tbody tr")
     assert len(rows) == 2
     screenshot(browser, "audits_list")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_progress_is_polled_until_the_report_appears(browser, aweb: WebApp) -> None:  # type: ignore[no-untyped-def]
+    gate = Gate(home_free=True)  # pages after the home page wait: the run stays running
+    try:
+        login(browser, aweb, "owner@acme.example")
+        browser.get(f"{aweb.base}/audits")
+        browser.find_element(By.ID, "audit-url").send_keys(gate.url)
+        browser.find_element(By.CSS_SELECTOR, ".audit-form button[type=submit]").click()
+        # HTMX polls the box: the home page is done, the three it links to are held.
+        WebDriverWait(browser, 15).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#audit-progress"), "1 of 4 pages")
+        )
+        bar = browser.find_element(By.ID, "audit-bar")
+        assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("1", "4")
+        assert browser.find_elements(By.CSS_SELECTOR, ".site-score") == []
+        screenshot(browser, "audit_running")
+        gate.open.set()
+        # HTMX polls the box; once the run is done the page reloads into the report.
+        WebDriverWait(browser, 60).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, ".site-score .big"))
+        )
+        assert browser.find_elements(By.ID, "audit-progress") == []
+    finally:
+        gate.open.set()
+        gate.server.shutdown()

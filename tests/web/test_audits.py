@@ -193,19 +193,29 @@ def test_progress_partial_reloads_the_page_when_done(aweb: WebApp, site: Site) -
     assert "HX-Refresh" not in owner.get(f"/audits/{run_id}/progress").headers
 
 
-class _Gate:
-    """A site whose pages wait until the test opens the gate (to hold a crawl running)."""
+class Gate:
+    """A site whose pages wait until the test opens the gate (to hold a crawl running).
 
-    def __init__(self) -> None:
+    With ``home_free`` the home page answers at once and links to three pages that wait,
+    so the run shows real progress (1 page done of 4) while it is held.
+    """
+
+    def __init__(self, home_free: bool = False) -> None:
         self.open = threading.Event()
         gate = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path != "/robots.txt":
+                free = self.path == "/robots.txt" or (home_free and self.path == "/")
+                if not free:
                     gate.open.wait(30)
-                body = b"<!doctype html><html><head><title>x</title></head><body></body></html>"
-                self.send_response(200 if self.path != "/robots.txt" else 404)
+                links = (
+                    "".join(f'<a href="/{p}">{p}</a>' for p in "abc") if self.path == "/" else ""
+                )
+                body = (
+                    f"<!doctype html><html><head><title>x</title></head><body>{links}</body></html>"
+                ).encode()
+                self.send_response(404 if self.path == "/robots.txt" else 200)
                 self.send_header("content-type", "text/html")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
@@ -238,7 +248,7 @@ def _status(db: Database, run_id: int) -> AuditRun:
 
 def test_jobs_run_a_bounded_number_at_once(db: Database) -> None:
     ws_id = _workspace(db)
-    gate = _Gate()
+    gate = Gate()
     jobs = AuditJobs(db, private_settings(), max_running=1)
     try:
         first = jobs.start(ws_id, gate.url, max_pages=1)
