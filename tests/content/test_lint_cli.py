@@ -51,7 +51,7 @@ def test_lint_shows_cut_point(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_lint_stdin_and_select(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    _stdin(monkeypatch, "ALL CAPS SHOUTING IN THIS POST #a".encode())
+    _stdin(monkeypatch, b"ALL CAPS SHOUTING IN THIS POST #a")
     result = cli("lint", "-", "-n", "x", "--select", "POST5", "--format", "json")
     assert result.code == 0
     assert {f["code"] for f in json.loads(result.out)["findings"]} == {"POST502"}
