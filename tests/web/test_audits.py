@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ from sociable.store.models import Workspace
 from sociable.store.models.audit import AuditRun
 from sociable.store.secrets import SecretBox
 from sociable.web.app import create_app
-from sociable.web.jobs import AuditJobs
+from sociable.web.jobs import AuditJobs, audit_folder
 from tests.audit.test_crawl_server import Site, site_fixture  # noqa: F401
 from tests.audit.test_run import build
 from tests.web.conftest import WebApp, start_web
@@ -283,3 +284,23 @@ def test_unreachable_site_fails_visibly(db: Database) -> None:
         assert run.error_pages == 1
     else:
         assert run.error
+
+
+def test_seeded_folder_audit_shows_in_the_workspace(web: WebApp, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html lang='en'><head><title>Demo</title>"
+        "<meta property='og:title' content='Demo home'></head><body></body></html>"
+    )
+    (tmp_path / "about.html").write_text("<html><head><title>About</title></head></html>")
+    run_id = audit_folder(web.db, web.workspace_id, tmp_path, "https://demo.example/")
+    viewer = web.as_token("viewer")
+    run = viewer.get(f"/api/v1/audits/{run_id}").json()
+    assert run["status"] == "done" and run["pages"] == 2 and run["pages_done"] == 2
+    pages = {p["url"]: p for p in viewer.get(f"/api/v1/audits/{run_id}/pages").json()}
+    assert pages["https://demo.example/"]["cards"]["facebook"]["title"] == "Demo home"
+    html = web.login("owner@acme.example").get(f"/audits/{run_id}").text
+    assert (
+        "Demo home" in html and "Audit again" not in html
+    )  # folders are never re-run from the web
+    refused = web.as_token("editor").post(f"/api/v1/audits/{run_id}/rerun")
+    assert refused.status_code == 400

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from sociable.audit.crawl import CrawlOptions, normalise_url
+from sociable.audit.files import audit_files
 from sociable.audit.history import RunRecorder
 from sociable.audit.run import AuditOptions, iter_site
 from sociable.audit.score import SiteScore
@@ -185,3 +188,48 @@ def audit_jobs(state: Any) -> AuditJobs:
             jobs = AuditJobs(state.db, state.settings)
             state.audit_jobs = jobs
         return jobs
+
+
+def audit_folder(
+    db: Database,
+    workspace_id: int,
+    folder: Path,
+    base_url: str,
+    *,
+    networks: Sequence[str] = (),
+) -> int:
+    """Audit a folder of HTML on the server into a workspace's history, synchronously.
+
+    For seeding (the demo site shipped with the package); never reachable from a web form,
+    which takes URLs only. The run id.
+    """
+    target = str(folder.resolve())
+    with db.session() as session:
+        run = AuditRun(
+            target=target,
+            kind="folder",
+            options={"base_url": base_url, "source": "seed"},
+            started_at=utcnow(),
+            workspace_id=workspace_id,
+            status="running",
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    recorder = RunRecorder(db, target, "folder", keep_cards=True, run_id=run_id)
+    site = SiteScore()
+    try:
+        for report in audit_files(folder, base_url, networks=networks):
+            recorder.add(report)
+            site.add(report)
+    except Exception as exc:
+        recorder.fail(str(exc) or exc.__class__.__name__)
+        raise
+    recorder.finish(site.score, site.categories)
+    with db.session() as session:
+        session.execute(
+            update(AuditRun)
+            .where(AuditRun.id == run_id)
+            .values(pages_done=recorder.pages, pages_queued=recorder.pages)
+        )
+    return run_id
