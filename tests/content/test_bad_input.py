@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sociable.content.adapt import adapt_post
 from sociable.content.lint import lint_post
 from sociable.content.platforms import DEFAULT_PLATFORMS
-from sociable.content.post import PostInput, parse_post
+from sociable.content.post import PostInput, iter_jsonl, parse_post
 from sociable.errors import UserError
 
 ALL = ",".join(DEFAULT_PLATFORMS)
@@ -84,3 +88,38 @@ def test_front_matter_types() -> None:
     post = parse_post("---\n---\nbody")
     assert post.text == "body" and post.networks == []
     assert parse_post("no front matter\n").text == "no front matter"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_post_file_parses_or_is_a_user_error(text: str) -> None:
+    for candidate in (text, "---\n" + text, "---\n" + text + "\n---\nbody"):
+        try:
+            post = parse_post(candidate, "post.md")
+        except UserError as exc:
+            assert "post.md" in str(exc)
+        else:
+            assert isinstance(post.text, str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_jsonl_bytes_parse_or_are_a_user_error(data: bytes) -> None:
+    try:
+        for number, post in iter_jsonl(data, "plan.jsonl"):
+            assert number >= 1 and isinstance(post.text, str)
+    except UserError as exc:
+        assert "plan.jsonl:" in str(exc)
+
+
+@respx.mock
+def test_lint_reads_mastodon_instance_limits(cli) -> None:  # type: ignore[no-untyped-def]
+    respx.get("https://small.social/api/v2/instance").mock(
+        return_value=httpx.Response(
+            200, json={"configuration": {"statuses": {"max_characters": 100}}}
+        )
+    )
+    args = ["lint", "--text", "Read " + "x" * 120, "-n", "mastodon", "--format", "json"]
+    result = cli(*args, "--instance", "https://small.social", "--allow-private")
+    data = json.loads(result.out)
+    assert data["networks"]["mastodon"]["limit"] == 100 and result.code == 1
