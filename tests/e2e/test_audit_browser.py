@@ -62,7 +62,9 @@ def test_start_watch_and_read_an_audit(browser, aweb: WebApp, site: Site) -> Non
     screenshot(browser, "audit_cards")
     # The home page's cards draw its real og:image (plain http on loopback: allowed here).
     home = browser.find_element(
-        By.XPATH, f"//details[.//span[@class='url' and text()='{site.url('/')}']]"
+        By.XPATH,
+        "//details[contains(@class, 'audit-page')]"
+        f"[.//span[@class='url' and text()='{site.url('/')}']]",
     )
     home.find_element(By.TAG_NAME, "summary").click()
     image = home.find_element(By.CSS_SELECTOR, ".card.facebook .img img")

@@ -107,6 +107,8 @@ def test_audit_runs_in_background_and_reports(aweb: WebApp, site: Site) -> None:
     assert "script-src 'self';" in report.headers["content-security-policy"]
     html = report.text
     assert "Findings by rule" in html and 'class="audit-cards"' in html
+    rules_part = html.split("Findings by rule", 1)[1].split("Pages, worst first", 1)[0]
+    assert '<details class="where">' in rules_part and site.url("/b") in rules_part
     assert 'class="card facebook' in html and "Page /" in html
     assert f"/audits/{run['id']}/rerun" not in html  # viewers read only
     listing = browser.get("/audits").text

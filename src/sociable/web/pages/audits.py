@@ -29,6 +29,7 @@ from sociable.web.pages.render import render
 
 router = APIRouter()
 PAGES_PER_VIEW = 10
+RULE_SAMPLES = 10  # pages listed under each rule (the API pages through all of them)
 
 
 def _grade(score: int | None) -> str:
@@ -106,6 +107,7 @@ def audit_report_page(
     findings = {
         page.url: finding_rows(session, run.id, page_url=page.url, limit=200) for page in pages
     }
+    rules = rule_counts(session, run.id)
     history = [r for r in list_runs(session, who.workspace_id, run.target, limit=20)]
     response = render(
         request,
@@ -114,7 +116,10 @@ def audit_report_page(
         session=session,
         run=run,
         active=run.status in ACTIVE,
-        rules=rule_counts(session, run.id),
+        rules=rules,
+        by_rule={
+            r.code: finding_rows(session, run.id, code=r.code, limit=RULE_SAMPLES) for r in rules
+        },
         diff=comparison(request.app.state.db, run),
         pages=pages,
         findings=findings,
