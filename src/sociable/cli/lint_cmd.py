@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -13,6 +14,7 @@ from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import get_state
 from sociable.content.counting import nfc
 from sociable.content.lint import LintReport, lint_post
+from sociable.content.media import fit_media
 from sociable.content.platforms import Platform, fetch_mastodon_instance, load_platforms
 from sociable.content.post import (
     MAX_POST_BYTES,
@@ -120,6 +122,11 @@ def lint(
     instance: str | None = typer.Option(
         None, "--instance", help="Read Mastodon limits from this instance (https://host)."
     ),
+    fix: Path | None = typer.Option(
+        None,
+        "--fix",
+        help="Write a fitted copy of each attached image per network into this folder.",
+    ),
     select: list[str] = typer.Option([], "--select", help="Only these codes/prefixes."),
     ignore: list[str] = typer.Option([], "--ignore", help="Skip these codes/prefixes."),
 ) -> None:
@@ -172,9 +179,32 @@ def lint(
     report = lint_post(
         post, networks, platforms=table, fetch=fetch, rule_filter=rule_filter, policy=policy
     )
+    fixed = fit_attached(post, report, fix, table) if fix is not None else []
     if output_format is OutputFormat.JSON:
-        emit_json(report.as_dict())
+        emit_json({**report.as_dict(), **({"fixed": fixed} if fix is not None else {})})
     else:
         render_text(report, post.text)
+        for item in fixed:
+            console.print(f"fitted {item['media']} for {item['network']}: {item['path']}")
     if report.has_errors:
         raise typer.Exit(1)
+
+
+def fit_attached(
+    post: PostInput, report: LintReport, out_dir: Path, table: Any
+) -> list[dict[str, str]]:
+    """A copy of the attached images that passes the media checks of each network that
+    had a media finding (POST3xx); the originals are never changed."""
+    flagged = {f.network for f in report.findings if f.code.startswith("POST3")}
+    networks = (
+        list(report.networks) if "*" in flagged else [n for n in report.networks if n in flagged]
+    )
+    fixed = []
+    for network in networks:
+        for media in post.media:
+            try:
+                path = fit_media(Path(media), network, "feed", out_dir / network, platforms=table)
+            except UserError as exc:
+                raise UserError(f"--fix {media} for {network}: {exc}") from None
+            fixed.append({"network": network, "media": media, "path": str(path)})
+    return fixed
