@@ -226,3 +226,11 @@ def _draft_text(web: WebApp, text: str) -> int:
         r = c.post("/api/v1/posts", json={"text": text, "accounts": ["x"], "draft": True})
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
+
+
+def test_huge_or_unknown_ids_are_client_errors(web: WebApp) -> None:
+    owner = web.login("owner@acme.example")
+    assert owner.get(f"/posts/{2**70}").status_code == 422
+    assert owner.get("/posts/123456").status_code == 404
+    assert owner.post(f"/calendar/publications/{2**40}/retry").status_code == 422
+    assert owner.post(f"/posts/{2**40}/comment", data={"body": "x"}).status_code == 422

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,10 +34,13 @@ from sociable.store.models.publish import Approval, Post, PubState
 from sociable.store.models.review import CalendarFeed, ReviewRequest
 from sociable.web.api.publications import get_publication, query_publications, retry
 from sociable.web.deps import Principal, principal, require, session_scope
+from sociable.web.pages.compose import is_id
 from sociable.web.pages.render import render, safe_next
 from sociable.web.security import hash_token, new_api_token
 
 router = APIRouter()
+# Ids are 32-bit in the database: a larger one is a 422, not a driver error.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 VIEWS = ("month", "week")
 FEED_PAST_DAYS = 90
@@ -157,7 +160,7 @@ def calendar_page(
     today = datetime.now(UTC).astimezone(tz).date()
     anchor = _day(day, today)
     lo, hi, days = window(view, anchor, tz)
-    account_id = int(account) if account and account.isdigit() else None
+    account_id = int(account) if account and is_id(account) else None
     state = state if state in {s.value for s in PubState} else None
     rows = query_publications(
         session,
@@ -242,7 +245,7 @@ def _back(request: Request, target: str, message: str) -> RedirectResponse:
 @router.post("/calendar/publications/{publication_id}/retry")
 def retry_page(
     request: Request,
-    publication_id: int,
+    publication_id: Id,
     next: str = Form("/calendar", max_length=2000),
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
@@ -258,7 +261,7 @@ def retry_page(
 @router.post("/calendar/publications/{publication_id}/cancel")
 def cancel_page(
     request: Request,
-    publication_id: int,
+    publication_id: Id,
     next: str = Form("/calendar", max_length=2000),
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
@@ -273,7 +276,7 @@ def cancel_page(
 @router.post("/calendar/posts/{post_id}/reschedule")
 def reschedule_page(
     request: Request,
-    post_id: int,
+    post_id: Id,
     when: str = Form(..., max_length=80),
     next: str = Form("/calendar", max_length=2000),
     who: Principal = Depends(require(Role.EDITOR)),
@@ -324,7 +327,7 @@ def create_feed(
 @router.post("/calendar/feeds/{feed_id}/revoke")
 def revoke_feed(
     request: Request,
-    feed_id: int,
+    feed_id: Id,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> RedirectResponse:

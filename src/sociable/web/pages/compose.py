@@ -80,6 +80,11 @@ class Draft:
         return [x.strip() for x in self.labels.split(",") if x.strip()]
 
 
+def is_id(value: str) -> bool:
+    """A database id as typed: ASCII digits ("²".isdigit() is true, int("²") fails)."""
+    return 0 < len(value) <= 10 and value.isascii() and value.isdigit()
+
+
 def _str(form: FormData, name: str, limit: int) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
@@ -88,7 +93,7 @@ def _str(form: FormData, name: str, limit: int) -> str:
 def _ints(form: FormData, name: str) -> list[int]:
     out = []
     for value in form.getlist(name)[:50]:
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and is_id(value):
             out.append(int(value))
     return list(dict.fromkeys(out))
 
@@ -104,7 +109,7 @@ def read_draft(form: FormData) -> Draft:
         labels=_str(form, "labels", 1000),
         campaign=_str(form, "campaign", 200).strip(),
         media_ids=media_ids,
-        post_id=int(raw) if (raw := _str(form, "post_id", 12)).isdigit() else None,
+        post_id=int(raw) if is_id(raw := _str(form, "post_id", 12)) else None,
         alts={i: _str(form, f"alt_{i}", 2000) for i in media_ids},
     )
 
@@ -372,7 +377,7 @@ def _record(session: Session, workspace_id: int, path: Path, sha: str | None = N
 
 def _fit(request: Request, session: Session, workspace_id: int, draft: Draft, arg: str) -> None:
     asset_id, _, network = arg.partition(":")
-    if not asset_id.isdigit() or int(asset_id) not in draft.media_ids:
+    if not is_id(asset_id) or int(asset_id) not in draft.media_ids:
         raise UserError("media: that file is not on this post")
     (asset,) = _media(session, workspace_id, [int(asset_id)]) or (None,)
     if asset is None:

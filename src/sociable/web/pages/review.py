@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,8 @@ from sociable.web.pages.render import render
 from sociable.web.security import same
 
 router = APIRouter()
+# Ids are 32-bit in the database: a larger one is a 422, not a driver error.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 GROUPS = {
     Approval.IN_REVIEW.value: "Waiting for a decision",
@@ -155,7 +157,7 @@ def reviews_page(
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_page(
     request: Request,
-    post_id: int,
+    post_id: Id,
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
 ) -> HTMLResponse:
@@ -181,7 +183,7 @@ def _done(post_id: int, request: Request, message: str) -> RedirectResponse:
 @router.post("/posts/{post_id}/submit", response_class=HTMLResponse)
 def submit_page(
     request: Request,
-    post_id: int,
+    post_id: Id,
     when: str = Form("", max_length=80),
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
@@ -206,7 +208,7 @@ def submit_page(
 @router.post("/posts/{post_id}/comment", response_class=HTMLResponse)
 def comment_page(
     request: Request,
-    post_id: int,
+    post_id: Id,
     body: str = Form("", max_length=reviews.COMMENT_MAX),
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
@@ -229,7 +231,7 @@ def comment_page(
 @router.post("/posts/{post_id}/decide", response_class=HTMLResponse)
 def decide_page(
     request: Request,
-    post_id: int,
+    post_id: Id,
     decision: str = Form(...),
     body: str = Form("", max_length=reviews.COMMENT_MAX),
     when: str = Form("", max_length=80),
@@ -259,7 +261,7 @@ def decide_page(
 @router.post("/posts/{post_id}/link", response_class=HTMLResponse)
 def link_page(
     request: Request,
-    post_id: int,
+    post_id: Id,
     days: int = Form(reviews.LINK_DAYS, ge=1, le=reviews.MAX_LINK_DAYS),
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
