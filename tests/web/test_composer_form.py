@@ -40,3 +40,13 @@ def test_domain_errors_map_to_their_fields() -> None:
     assert field_of("post: accounts: no account 'foo'") == "accounts"
     assert field_of("post: alt: 2 alt texts for 1 media files") == "media"
     assert field_of("something else") == "form"
+
+
+def test_a_url_in_the_text_is_previewed_once_typed() -> None:
+    from sociable.web.pages.compose import Draft, _link_of
+
+    assert _link_of(Draft(text="See https://acme.exa")) is None  # still being typed
+    assert _link_of(Draft(text="See https://acme.example/beans. Yum")) == (
+        "https://acme.example/beans"
+    )
+    assert _link_of(Draft(text="x", link="https://a.example")) == "https://a.example"

@@ -57,7 +57,7 @@ FIT_FIXES = frozenset(
     {"POST302", "POST303", "POST304", "POST305", "POST306", "POST307", "POST308", "POST309"}
 )
 FIELDS = ("text", "accounts", "when", "link", "first_comment", "labels", "campaign", "media")
-_URL = re.compile(r"https?://[^\s<>\"']+")
+_URL = re.compile(r"https?://[^\s<>\"']+(?=\s)")  # finished: a space follows
 
 
 @dataclass
