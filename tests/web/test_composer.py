@@ -17,7 +17,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from sociable import net
-from sociable.store.models import MediaAsset
+from sociable.publish.queue import set_account_slots
+from sociable.store.models import Account, MediaAsset
 from sociable.store.models.publish import Post, Publication
 from sociable.web import linkpreview
 from tests.web.conftest import WebApp
@@ -131,17 +132,26 @@ def test_draft_queue_and_review_actions(web: WebApp) -> None:
     assert r.status_code == 303 and r.headers["location"].startswith("/posts/")
     r = c.post("/compose", data=form(ids, text="For review", when=_local(180), action="review"))
     assert r.status_code == 303
-    r = c.post("/compose", data={"account": str(ids["x"]), "text": "Queued", "action": "queue"})
-    # No slots are configured for the account: a clear message, nothing stored.
+    queued = {"account": str(ids["x"]), "text": "Queued", "action": "queue"}
+    r = c.post("/compose", data=queued)
+    # No posting slots on the account yet: said next to the form, nothing stored.
+    assert r.status_code == 400 and "slot" in r.text.lower()
+    with web.db.session() as s:
+        account = s.get(Account, ids["x"])
+        assert account is not None
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        set_account_slots(account, [f"{d} 09:00" for d in days], "Europe/Paris")
+    r = c.post("/compose", data=queued)
+    assert r.status_code == 303, r.text
     with web.db.session() as s:
         by_text = {p.source_text: p for p in s.scalars(select(Post))}
         assert by_text["A draft"].approval == "draft"
         assert by_text["For review"].approval == "in_review"
         assert not by_text["For review"].variants[0].publications
-        if r.status_code == 303:
-            assert by_text["Queued"].variants[0].publications
-        else:
-            assert r.status_code == 400 and "Queued" not in by_text
+        (pub,) = by_text["Queued"].variants[0].publications
+        local = pub.due_at.astimezone(ZoneInfo("Europe/Paris"))
+        assert (local.hour, local.minute) == (9, 0)
+        assert pub.due_at > datetime.now(UTC)
 
 
 class _Page(http.server.BaseHTTPRequestHandler):
