@@ -45,3 +45,9 @@ def test_an_entry_that_does_not_import_is_a_clear_error(monkeypatch: pytest.Monk
     monkeypatch.setitem(registry.CONNECTORS, "ghost", "sociable.publish.connectors.ghost:Ghost")
     with pytest.raises(registry.UnknownNetwork, match="not available"):
         registry.connector_class("ghost")
+
+
+def test_every_listed_network_imports_and_names_itself() -> None:
+    for network in registry.CONNECTORS:
+        cls = registry.connector_class(network)
+        assert cls.network == network, f"{network}: class says {cls.network!r}"
