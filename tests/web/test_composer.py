@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,12 @@ from sociable.store.models import Account, MediaAsset
 from sociable.store.models.publish import Post, Publication
 from sociable.web import linkpreview
 from tests.web.conftest import WebApp
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Uploads land in ``media/`` beside the config (the current folder here): a temp one."""
+    monkeypatch.chdir(tmp_path)
 
 
 def add_accounts(web: WebApp) -> dict[str, int]:
