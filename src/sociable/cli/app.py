@@ -13,16 +13,16 @@ import sociable.cli.accounts_cmd as accounts_cmd
 import sociable.cli.adapt_cmd as adapt_cmd
 import sociable.cli.audit_cmd as audit_cmd
 import sociable.cli.calendar_cmd as calendar_cmd
+import sociable.cli.demo_cmd as demo_cmd
 import sociable.cli.hashtags_cmd as hashtags_cmd
 import sociable.cli.import_cmd as import_cmd
 import sociable.cli.lint_cmd as lint_cmd
 import sociable.cli.media_cmd as media_cmd
 import sociable.cli.post_cmd as post_cmd
 import sociable.cli.queue_cmd as queue_cmd
+import sociable.cli.serve_cmd as serve_cmd
 import sociable.cli.status_cmd as status_cmd
 import sociable.cli.worker_cmd as worker_cmd
-import sociable.cli.demo_cmd as demo_cmd
-import sociable.cli.serve_cmd as serve_cmd
 from sociable import __version__
 from sociable.cli import (
     db_cmd,

@@ -57,7 +57,7 @@ def serve(
     stop = threading.Event()
     thread: threading.Thread | None = None
     if worker:
-        dispatcher = Dispatcher(db, settings.publish, worker_id=None)
+        dispatcher = Dispatcher(db, settings.publish, worker_id=None, track=settings.track)
         thread = threading.Thread(
             target=run_worker, args=(dispatcher,), kwargs={"stop": stop}, name="publisher"
         )

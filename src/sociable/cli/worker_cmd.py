@@ -28,7 +28,7 @@ def worker(
     state = get_state(ctx)
     settings = state.settings.publish
     db = state.database()
-    dispatcher = Dispatcher(db, settings, worker_id=worker_id)
+    dispatcher = Dispatcher(db, settings, worker_id=worker_id, track=state.settings.track)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

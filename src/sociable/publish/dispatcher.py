@@ -36,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sociable import net
 from sociable.clock import Clock, system_clock
-from sociable.config import PublishSettings
+from sociable.config import PublishSettings, TrackSettings
 from sociable.errors import ConfigError, UserError
 from sociable.publish.connectors.base import (
     AuthExpired,
@@ -58,6 +58,7 @@ from sociable.publish.preflight import (
     content_lint,
     preflight,
 )
+from sociable.publish.shortlinks import route_links
 from sociable.publish.states import (
     InvalidTransition,
     StaleTransition,
@@ -164,8 +165,11 @@ class Dispatcher:
         linter: Linter = content_lint,
         connector_for: Callable[[str], type[Connector]] = connector_class,
         rng: random.Random | None = None,
+        track: TrackSettings | None = None,
     ) -> None:
+        """``track``: route each post's links through short links (see publish.shortlinks)."""
         self.db = db
+        self.track = track
         self.settings = settings or PublishSettings()
         if self.settings.lease_seconds <= self.settings.http_timeout_seconds:
             raise ConfigError(
@@ -407,6 +411,16 @@ class Dispatcher:
                 job = Job(publication=pub, token=tokens[pub.id])
                 job.late_minutes = int(policies.get(pub.workspace_id, self.settings.late_minutes))
                 self._prepare(job, pub.variant, pub.variant.post, accounts)
+                if self.track is not None and job.request is not None and job.problem is None:
+                    job.request = route_links(
+                        s,
+                        job.request,
+                        track=self.track,
+                        workspace_id=pub.workspace_id,
+                        network=job.network,
+                        campaign=pub.variant.post.campaign,
+                        post_id=pub.variant.post.id,
+                    )
                 jobs.append(job)
             s.expunge_all()
         return jobs

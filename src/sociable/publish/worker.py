@@ -40,6 +40,20 @@ def run_pass(d: Dispatcher, stop: threading.Event | None = None) -> PassStats:
     return stats
 
 
+EVERGREEN_EVERY = 60.0
+
+
+def requeue_evergreen(d: Dispatcher) -> int:
+    """Give each cooled-down evergreen post its next run (a failure never stops the worker)."""
+    from sociable.publish.posts import requeue_evergreen_all
+
+    try:
+        return requeue_evergreen_all(d.db, now=d.clock())
+    except Exception:
+        log.warning("evergreen re-queue failed; will try again", exc_info=True)
+        return 0
+
+
 def run_worker(
     d: Dispatcher,
     *,
