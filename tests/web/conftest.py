@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -75,7 +77,7 @@ def start_web(db: Database) -> Iterator[WebApp]:
             tokens[role.value] = issue_token(s, user.id, ws.id, "test").token
         add_member(s, other, "owner@acme.example", PASSWORD, Role.VIEWER)
         ws_id, other_id = ws.id, other.id
-    app = create_app(db, b"k" * 44)
+    app = create_app(db, b"k" * 44, media_dir=Path(tempfile.mkdtemp(prefix="sociable-media-")))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)

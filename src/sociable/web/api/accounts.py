@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sociable.store.models import Account, Role
-from sociable.web.api.schemas import AccountIn, AccountOut, AccountPatch, Problem
+from sociable.web.api.schemas import AccountIn, AccountOut, AccountPatch, Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
 from sociable.web.idempotency import idempotent
 
@@ -94,7 +94,7 @@ async def create_account(
 
 @router.get("/{account_id}", response_model=AccountOut, responses=ERRORS)
 def get_account(
-    account_id: int,
+    account_id: RowId,
     who: Principal = Depends(require(Role.VIEWER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> AccountOut:
@@ -103,7 +103,7 @@ def get_account(
 
 @router.patch("/{account_id}", response_model=AccountOut, responses=ERRORS)
 def update_account(
-    account_id: int,
+    account_id: RowId,
     body: AccountPatch,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
@@ -123,7 +123,7 @@ def update_account(
 
 @router.delete("/{account_id}", status_code=204, response_class=Response, responses=ERRORS)
 def delete_account(
-    account_id: int,
+    account_id: RowId,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Response:

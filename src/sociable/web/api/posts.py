@@ -21,7 +21,7 @@ from sociable.publish.spec import MediaRef, spec_from_mapping
 from sociable.publish.when import parse_when
 from sociable.store.models import Role, Workspace
 from sociable.store.models.publish import Approval, Post
-from sociable.web.api.schemas import Problem
+from sociable.web.api.schemas import Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
 from sociable.web.idempotency import idempotent
 
@@ -189,7 +189,7 @@ async def create_post(
 
 @router.get("/{post_id}", response_model=PostOut, responses=ERRORS)
 def get_post(
-    post_id: int,
+    post_id: RowId,
     who: Principal = Depends(require(Role.VIEWER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -199,7 +199,7 @@ def get_post(
 
 @router.put("/{post_id}", response_model=PostOut, responses=ERRORS)
 def edit_post(
-    post_id: int,
+    post_id: RowId,
     body: PostEdit,
     request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
@@ -235,7 +235,7 @@ def _media_of(post: Post) -> list[MediaRef]:
 
 @router.post("/{post_id}/approve", response_model=PostOut, responses=ERRORS)
 def approve_post(
-    post_id: int,
+    post_id: RowId,
     body: WhenIn,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
@@ -249,7 +249,7 @@ def approve_post(
 
 @router.post("/{post_id}/reschedule", response_model=PostOut, responses=ERRORS)
 def reschedule_post(
-    post_id: int,
+    post_id: RowId,
     body: WhenIn,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
@@ -265,7 +265,7 @@ def reschedule_post(
 
 @router.delete("/{post_id}", status_code=204, response_class=Response, responses=ERRORS)
 def cancel_post(
-    post_id: int,
+    post_id: RowId,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Response:

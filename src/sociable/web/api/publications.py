@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sociable.publish import states
 from sociable.store.models import Account, Role
 from sociable.store.models.publish import Post, Publication, PublicationEvent, PubState, Variant
-from sociable.web.api.schemas import Problem
+from sociable.web.api.schemas import Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
 
 router = APIRouter(prefix="/publications", tags=["publications"])
@@ -126,7 +126,7 @@ def _aware(value: datetime | None) -> datetime | None:
 def list_publications(
     start: datetime | None = None,
     end: datetime | None = None,
-    account_id: int | None = None,
+    account_id: int | None = Query(None, ge=1, le=2_147_483_647),
     state: PubState | None = None,
     label: str | None = Query(None, max_length=100),
     campaign: str | None = Query(None, max_length=200),
@@ -182,7 +182,7 @@ def _detail(session: Session, pub: Publication) -> dict[str, Any]:
 
 @router.get("/{publication_id}", response_model=PublicationDetail, responses=ERRORS)
 def read_publication(
-    publication_id: int,
+    publication_id: RowId,
     who: Principal = Depends(require(Role.VIEWER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def retry(session: Session, pub: Publication) -> None:
     responses={**ERRORS, 409: {"model": Problem}},
 )
 def retry_publication(
-    publication_id: int,
+    publication_id: RowId,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -225,7 +225,7 @@ def retry_publication(
     responses={**ERRORS, 409: {"model": Problem}},
 )
 def cancel_publication(
-    publication_id: int,
+    publication_id: RowId,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sociable.store.models import Role
+
+#: A row id in a URL: bounded so a huge number is a 422, not a database integer overflow.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class Problem(BaseModel):

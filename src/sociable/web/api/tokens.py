@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.store.models.web import ApiToken
-from sociable.web.api.schemas import Problem, TokenCreated, TokenIn, TokenOut
+from sociable.web.api.schemas import Problem, RowId, TokenCreated, TokenIn, TokenOut
 from sociable.web.deps import Principal, principal, session_scope
 from sociable.web.idempotency import idempotent
 from sociable.web.security import new_api_token
@@ -62,7 +62,7 @@ async def create_token(
     responses={**ERRORS, 404: {"model": Problem}},
 )
 def revoke_token(
-    token_id: int,
+    token_id: RowId,
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Response:

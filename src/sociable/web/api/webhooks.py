@@ -15,7 +15,7 @@ from sociable.config import Settings
 from sociable.publish.notify import new_secret, start_cursor
 from sociable.store.models import Role
 from sociable.store.models.notify import WebhookEndpoint
-from sociable.web.api.schemas import Problem
+from sociable.web.api.schemas import Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
 from sociable.web.idempotency import idempotent
 
@@ -102,7 +102,7 @@ async def create_webhook(
 
 @router.delete("/{webhook_id}", status_code=204, response_class=Response, responses=ERRORS)
 def delete_webhook(
-    webhook_id: int,
+    webhook_id: RowId,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Response:
