@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -38,7 +39,7 @@ def tracked(
     holder: dict[str, TrackApp] = {}
     servers = []
 
-    def app_with_tracker(d: Database, key: bytes):  # type: ignore[no-untyped-def]
+    def app_with_tracker(d: Database, key: bytes, **kwargs: Any):  # type: ignore[no-untyped-def]
         # The workspace exists by now (start_web seeds it before creating the app).
         track = TrackApp(d, TrackSettings(flush_interval=0.2), workspace_id=1,
                          log_dir=tmp_path / "log")  # fmt: skip
@@ -47,7 +48,7 @@ def tracked(
         holder["app"] = track
         settings = Settings()
         settings.track.base_url = f"http://127.0.0.1:{port}/l"
-        return create_app(d, key, settings=settings)
+        return create_app(d, key, settings=settings, **kwargs)
 
     monkeypatch.setattr(web_conftest, "create_app", app_with_tracker)
     try:

@@ -38,7 +38,9 @@ def serve_private(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web
     """The web fixture's server, with settings that let audits reach loopback sites."""
     settings = private_settings()
     monkeypatch.setattr(
-        web_conftest, "create_app", lambda d, key: create_app(d, key, settings=settings)
+        web_conftest,
+        "create_app",
+        lambda d, key, **kwargs: create_app(d, key, settings=settings, **kwargs),
     )
     yield from start_web(db)
 

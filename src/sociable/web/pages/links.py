@@ -18,6 +18,7 @@ from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.pages.render import render
 
 router = APIRouter()
+LIST_LIMIT = 200  # newest links on the page; the API lists them all
 UTM_FIELDS = ("source", "medium", "campaign", "content", "term")
 BY_LABELS = {By.POST: "Post", By.CAMPAIGN: "Campaign", By.NETWORK: "Network", By.LINK: "Link"}
 MODEL_LABELS = {
@@ -39,8 +40,8 @@ def _links_page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    links = list_links(session, workspace_id=who.workspace_id)
-    links.reverse()  # newest first
+    everything = list_links(session, workspace_id=who.workspace_id)
+    links = everything[::-1][:LIST_LIMIT]  # newest first
     counts = click_counts(session, [link.id for link in links])
     base = base_url(request)
     return render(
@@ -49,6 +50,7 @@ def _links_page(
         who=who,
         session=session,
         links=links,
+        total_links=len(everything),
         counts=counts,
         short={link.code: short_url(base, link.code) for link in links},
         report=attribution(session, who.workspace_id, by, model, window),
