@@ -21,7 +21,7 @@ from sociable.store.models import Workspace
 from sociable.store.models.audit import AuditRun
 from sociable.store.secrets import SecretBox
 from sociable.web.app import create_app
-from sociable.web.jobs import AuditJobs, audit_folder
+from sociable.web.jobs import AuditJobs, audit_folder, mark_interrupted
 from tests.audit.test_crawl_server import Site, site_fixture  # noqa: F401
 from tests.audit.test_run import build
 from tests.web.conftest import WebApp, start_web
@@ -308,3 +308,21 @@ def test_seeded_folder_audit_shows_in_the_workspace(web: WebApp, tmp_path: Path)
     )  # folders are never re-run from the web
     refused = web.as_token("editor").post(f"/api/v1/audits/{run_id}/rerun")
     assert refused.status_code == 400
+
+
+def test_runs_left_by_a_stopped_server_are_marked_failed(db: Database) -> None:
+    ws_id = _workspace(db)
+    with db.session() as s:
+        s.add_all([
+            AuditRun(target="https://a.example/", kind="url", workspace_id=ws_id, status="running"),
+            AuditRun(target="https://b.example/", kind="url", workspace_id=ws_id, status="queued"),
+            AuditRun(target="https://c.example/", kind="url", workspace_id=ws_id, status="done"),
+            AuditRun(target="/srv/site", kind="folder", status="running"),  # a CLI run: not ours
+        ])  # fmt: skip
+    assert mark_interrupted(db) == 2
+    with db.session() as s:
+        states = {r.target: (r.status, r.error) for r in s.query(AuditRun)}
+    assert states["https://a.example/"] == ("failed", "interrupted: the server stopped")
+    assert states["https://b.example/"][0] == "failed"
+    assert states["https://c.example/"] == ("done", None)
+    assert states["/srv/site"] == ("running", None)

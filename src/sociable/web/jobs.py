@@ -233,3 +233,18 @@ def audit_folder(
             .values(pages_done=recorder.pages, pages_queued=recorder.pages)
         )
     return run_id
+
+
+def mark_interrupted(db: Database) -> int:
+    """Fail the web runs a stopped server left queued or running; how many.
+
+    Call it once when the (single) server process starts, before any audit is launched:
+    their threads died with the old process, so nobody will finish them.
+    """
+    with db.session() as session:
+        result = session.execute(
+            update(AuditRun)
+            .where(AuditRun.workspace_id.is_not(None), AuditRun.status.in_(("queued", "running")))
+            .values(status="failed", error="interrupted: the server stopped", finished_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
