@@ -211,7 +211,8 @@ class Gate:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                free = self.path == "/robots.txt" or (home_free and self.path == "/")
+                missing = self.path in ("/robots.txt", "/sitemap.xml")
+                free = missing or (home_free and self.path == "/")
                 if not free:
                     gate.open.wait(30)
                 links = (
@@ -220,7 +221,7 @@ class Gate:
                 body = (
                     f"<!doctype html><html><head><title>x</title></head><body>{links}</body></html>"
                 ).encode()
-                self.send_response(404 if self.path == "/robots.txt" else 200)
+                self.send_response(404 if missing else 200)
                 self.send_header("content-type", "text/html")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
