@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+
+from sociable.store.db import open_database
+from sociable.store.models.audit import AuditFinding, AuditRun
 
 
 def test_demo_twice(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -13,6 +17,7 @@ def test_demo_twice(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     first = cli("demo", "d")
     assert first.code == 0, first.err
     assert "5 posts scheduled" in first.out and "demo@sociable.local" in first.out
+    assert "audited the demo site" in first.out
     login = tmp_path / "d" / "LOGIN.txt"
     assert login.stat().st_mode & 0o777 == 0o600
     password = login.read_text().split()[-1]
@@ -21,6 +26,7 @@ def test_demo_twice(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     second = cli("demo", "d")
     assert second.code == 0 and "0 posts scheduled" in second.out
+    assert "audited" not in second.out
     listed = cli("--config", "d/sociable.toml", "post", "list", "--format", "json")
     posts = json.loads(listed.out)
     assert len(posts) == 5
@@ -31,3 +37,10 @@ def test_demo_twice(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert [(a["network"], a["handle"]) for a in accounts] == [("webhook", "demo-receiver")]
     links = cli("--config", "d/sociable.toml", "link", "list", "--format", "json")
     assert {item["code"] for item in json.loads(links.out)} == {"yirga", "blend"}
+    db = open_database(f"sqlite:///{tmp_path / 'd' / 'sociable.db'}")
+    with db.session() as s:
+        runs = s.scalars(select(AuditRun)).all()
+        assert len(runs) == 1 and runs[0].workspace_id is not None
+        assert runs[0].pages == 3 and runs[0].site_score is not None
+        assert s.scalar(select(func.count()).select_from(AuditFinding)) > 0
+    db.dispose()

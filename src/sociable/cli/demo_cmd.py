@@ -39,6 +39,8 @@ def demo(
     state._settings = None
     result = create_demo(state.database(), state.settings, now=datetime.now(UTC), port=port)
     console.print(f"demo workspace {result.workspace!r}: {result.created_posts} posts scheduled")
+    for note in result.notes:
+        console.print(note)
     if result.password:
         console.print(f"log in at http://127.0.0.1:{port} as {result.email} / {result.password}")
     else:

@@ -37,11 +37,15 @@ def serve(
     from sociable.publish.notify import run_notifier
     from sociable.publish.worker import run_worker
     from sociable.web.app import create_app
+    from sociable.web.jobs import mark_interrupted
     from sociable.web.mount import PrefixDispatch
 
     state = get_state(ctx)
     settings = state.settings
     db = state.database()
+    interrupted = mark_interrupted(db)
+    if interrupted:
+        console.print(f"{interrupted} audit(s) left running by a previous server marked failed")
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     web = create_app(
         db,

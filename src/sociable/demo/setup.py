@@ -138,6 +138,22 @@ def _links(db: Database, settings: Settings) -> None:
                 )
 
 
+def _audit(db: Database, settings: Settings) -> bool:
+    """An audit of the demo site shipped in the package, so the audit pages have a report."""
+    from sociable.store.models.audit import AuditRun
+    from sociable.web.jobs import audit_folder
+
+    with db.session() as session:
+        workspace, _ = ensure_workspace(session, settings)
+        if session.scalar(select(AuditRun.id).where(AuditRun.workspace_id == workspace.id)):
+            return False
+        workspace_id = workspace.id
+    audit_folder(
+        db, workspace_id, SITE, "https://demo.example", networks=settings.workspace.networks
+    )
+    return True
+
+
 def create_demo(db: Database, settings: Settings, *, now: datetime, port: int = 8000) -> DemoResult:
     """Idempotent: running it again adds nothing that is already there."""
     receiver = f"http://127.0.0.1:{port}/demo/receiver"
@@ -145,4 +161,8 @@ def create_demo(db: Database, settings: Settings, *, now: datetime, port: int = 
     _webhook_account(db, settings, receiver)
     created = _posts(db, settings, now)
     _links(db, settings)
-    return DemoResult(settings.workspace.name, OWNER, password, created)
+    audited = _audit(db, settings)
+    result = DemoResult(settings.workspace.name, OWNER, password, created)
+    if audited:
+        result.notes.append("audited the demo site shipped with the package")
+    return result
