@@ -19,6 +19,7 @@ import regex
 
 from sociable.content import entities, lint_rules, twitter
 from sociable.content.counting import NetworkCount, count_text, nfc
+from sociable.content.finding import PostFinding
 from sociable.content.platforms import Platform, load_platforms, parse_networks
 from sociable.content.post import PostInput
 from sociable.errors import UserError
@@ -37,20 +38,7 @@ ALL = "*"  # the network of a finding that holds for every network
 _ = lint_rules  # registers POST1xx-6xx
 
 
-@dataclass(frozen=True, slots=True)
-class LintFinding:
-    code: str
-    network: str
-    severity: Severity
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "network": self.network,
-            "severity": self.severity.value,
-            "message": self.message,
-        }
+LintFinding = PostFinding
 
 
 @dataclass

@@ -26,9 +26,9 @@ from typing import Any
 import imagesize
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from sociable.content.finding import PostFinding
 from sociable.content.media_rules import severity_of
 from sociable.errors import UserError
-from sociable.rules import Severity
 
 # Never let Pillow decode more than this many pixels (10,000 x 10,000, ~300 MB as RGB): a file
 # declaring more is reported (POST308) without being decoded. No network accepts more than
@@ -50,22 +50,8 @@ PLACEMENTS = ("feed", "story", "link")
 PLACEMENT_ALIASES = {"reel": "story", "reels": "story", "stories": "story", "card": "link"}
 
 
-@dataclass(frozen=True, slots=True)
-class MediaFinding:
-    """One problem with one media file for one network (same shape as a lint finding)."""
-
-    code: str
-    network: str
-    severity: Severity
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "network": self.network,
-            "severity": self.severity.value,
-            "message": self.message,
-        }
+#: A media problem is a post finding like any other (codes POST3xx).
+MediaFinding = PostFinding
 
 
 @dataclass(frozen=True, slots=True)

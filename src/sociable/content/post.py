@@ -124,11 +124,11 @@ def post_from_mapping(data: Mapping[str, Any], where: str) -> PostInput:
     )
 
 
-def parse_post(text: str, where: str = "<post>") -> PostInput:
-    """A Markdown post, optionally opened by ``---`` YAML front matter ``---``."""
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+    """(front matter mapping, body) of a Markdown post; no front matter -> ({}, text)."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip("\r") != "---":
-        return PostInput(text=text.strip("\n"))
+        return {}, text.strip("\n")
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r") in ("---", "...")), None)
     if end is None:
         raise UserError("line 1: front matter opened with --- is never closed", where=where)
@@ -144,9 +144,16 @@ def parse_post(text: str, where: str = "<post>") -> PostInput:
         data = {}
     if not isinstance(data, dict):
         raise UserError("line 2: front matter must be a mapping of fields", where=where)
+    return data, "\n".join(lines[end + 1 :]).strip("\n")
+
+
+def parse_post(text: str, where: str = "<post>") -> PostInput:
+    """A Markdown post, optionally opened by ``---`` YAML front matter ``---``."""
+    if text.split("\n", 1)[0].rstrip("\r") != "---":
+        return PostInput(text=text.strip("\n"))
+    data, body = split_front_matter(text, where)
     if "text" in data:
         raise UserError("front matter: 'text' is the body below the front matter", where=where)
-    body = "\n".join(lines[end + 1 :]).strip("\n")
     return post_from_mapping({**data, "text": body}, where)
 
 

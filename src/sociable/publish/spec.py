@@ -28,9 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sociable.content.post import decode_text
+from sociable.content.post import decode_text, split_front_matter
 from sociable.errors import UserError
 from sociable.publish.when import parse_when
 
@@ -182,29 +180,6 @@ def spec_from_mapping(
         evergreen=evergreen_from(data.get("evergreen"), default_tz, where),
         source=where,
     )
-
-
-def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
-    """(front matter mapping, body) of a Markdown post; no front matter -> ({}, text)."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip("\r") != "---":
-        return {}, text.strip("\n")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r") in ("---", "...")), None)
-    if end is None:
-        raise UserError("line 1: front matter opened with --- is never closed", where=where)
-    header = "\n".join(lines[1:end])
-    try:
-        data = yaml.safe_load(header) if header.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 2}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{line}front matter is not valid YAML: {problem}", where=where) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise UserError("line 2: front matter must be a mapping of fields", where=where)
-    return data, "\n".join(lines[end + 1 :]).strip("\n")
 
 
 def read_post_file(path: Path, default_tz: str) -> PostSpec:
