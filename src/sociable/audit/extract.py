@@ -242,10 +242,30 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _share_hint(low: str) -> bool:
+    """``any(h in low for h in _SHARE_HINTS) or low.endswith("/share")``, without a generator.
+
+    This runs for every link of every page; most links contain none of the hints, and six of
+    them contain "share", so one substring test rules those six out at once.
+    """
+    if "share" in low:
+        return any(hint in low for hint in _SHARE_HINTS) or low.endswith("/share")
+    return (
+        "intent/" in low
+        or "/submit" in low
+        or "pin/create" in low
+        or "wa.me" in low
+        or "whatsapp" in low
+        or "mailto:" in low
+        or "kytta" in low
+        or "dialog/" in low
+    )
+
+
 def share_network(url: str) -> str | None:
     """Which network a share link targets, or None when it is not a share link."""
     low = url.lower()
-    if not any(hint in low for hint in _SHARE_HINTS) and not low.endswith("/share"):
+    if not _share_hint(low):
         return None
     try:
         parts = urlsplit(url)
