@@ -143,8 +143,14 @@ class Connector(ABC):
 
         The default reads recent posts and matches the content fingerprint.
         """
-        for post in self.recent_posts(limit=40):
-            if content_fingerprint(post.text) == request.fingerprint:
+        return self.find_recent(request.text)
+
+    def find_recent(self, *texts: str, limit: int = 40) -> PublishResult | None:
+        """The recent post whose fingerprint matches one of ``texts`` (the network may have
+        shown the text with the link appended, so a connector can offer both forms)."""
+        wanted = {content_fingerprint(text) for text in texts}
+        for post in self.recent_posts(limit=limit):
+            if content_fingerprint(post.text) in wanted:
                 return PublishResult(remote_id=post.remote_id, url=post.url)
         return None
 

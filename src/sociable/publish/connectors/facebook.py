@@ -10,7 +10,6 @@ the Page's recent posts.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -21,9 +20,8 @@ from sociable.publish.connectors.base import (
     PublishResult,
     Rejected,
     RemotePost,
-    content_fingerprint,
 )
-from sociable.publish.connectors.graph import raise_for
+from sociable.publish.connectors.graph import graph_posts, raise_for
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
@@ -151,11 +149,7 @@ class FacebookConnector(Connector):
         )
 
     def reconcile(self, request: PublishRequest) -> PublishResult | None:
-        wanted = {content_fingerprint(request.text), content_fingerprint(_with_link(request))}
-        for post in self.recent_posts(limit=40):
-            if content_fingerprint(post.text) in wanted:
-                return PublishResult(remote_id=post.remote_id, url=post.url)
-        return None
+        return self.find_recent(request.text, _with_link(request))
 
     def recent_posts(self, limit: int = 40) -> list[RemotePost]:
         # GET /{page-id}/posts?fields=id,message,created_time,permalink_url
@@ -165,28 +159,10 @@ class FacebookConnector(Connector):
             write=False,
             params={"fields": "id,message,created_time,permalink_url", "limit": min(limit, 100)},
         )
-        return [
-            RemotePost(
-                remote_id=str(row["id"]),
-                text=str(row.get("message", "")),
-                created_at=_time(row.get("created_time")),
-                url=row.get("permalink_url"),
-            )
-            for row in body.get("data", [])
-        ]
+        return graph_posts(body, text="message", time="created_time", url="permalink_url")
 
 
 def _with_link(request: PublishRequest) -> str:
     if request.link and request.link not in request.text:
         return f"{request.text}\n\n{request.link}"
     return request.text
-
-
-def _time(value: Any) -> datetime | None:
-    """Graph times look like 2026-11-21T10:00:00+0000."""
-    if not value:
-        return None
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return None

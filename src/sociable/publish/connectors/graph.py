@@ -9,11 +9,18 @@ policy, 506 duplicate post, 1/2 unknown or temporary.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from sociable.publish.connectors.base import AuthExpired, OutcomeUnknown, Rejected, Transient
+from sociable.publish.connectors.base import (
+    AuthExpired,
+    OutcomeUnknown,
+    Rejected,
+    RemotePost,
+    Transient,
+)
 from sociable.publish.connectors.http import check_status, rate_limited
 
 THROTTLED = {4, 17, 32, 613, *range(80001, 80015)}
@@ -64,3 +71,27 @@ def raise_for(response: httpx.Response, *, write: bool, network: str) -> None:
     if 400 <= response.status_code < 500:
         raise Rejected(what)
     check_status(response, write=write)
+
+
+def graph_time(value: Any) -> datetime | None:
+    """A Graph API timestamp (``2026-11-21T09:00:00+0000``), or None."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+
+
+def graph_posts(body: dict[str, Any], *, text: str, time: str, url: str) -> list[RemotePost]:
+    """The ``data`` rows of a Graph list call as RemotePosts; the three networks name the
+    text, time and link fields differently."""
+    return [
+        RemotePost(
+            remote_id=str(row["id"]),
+            text=str(row.get(text, "")),
+            created_at=graph_time(row.get(time)),
+            url=row.get(url),
+        )
+        for row in body.get("data", [])
+    ]

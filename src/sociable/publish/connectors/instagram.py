@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -30,7 +29,7 @@ from sociable.publish.connectors.base import (
     Rejected,
     RemotePost,
 )
-from sociable.publish.connectors.graph import raise_for
+from sociable.publish.connectors.graph import graph_posts, raise_for
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
@@ -192,21 +191,4 @@ class InstagramConnector(Connector):
             write=False,
             params={"fields": "id,caption,timestamp,permalink", "limit": min(limit, 100)},
         )
-        return [
-            RemotePost(
-                remote_id=str(row["id"]),
-                text=str(row.get("caption", "")),
-                created_at=_time(row.get("timestamp")),
-                url=row.get("permalink"),
-            )
-            for row in body.get("data", [])
-        ]
-
-
-def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return None
+        return graph_posts(body, text="caption", time="timestamp", url="permalink")

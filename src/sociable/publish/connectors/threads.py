@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -23,7 +22,7 @@ from sociable.publish.connectors.base import (
     PublishResult,
     RemotePost,
 )
-from sociable.publish.connectors.graph import raise_for
+from sociable.publish.connectors.graph import graph_posts, raise_for
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
@@ -163,16 +162,10 @@ class ThreadsConnector(Connector):
         return PublishResult(remote_id=first, extra=extra)
 
     def reconcile(self, request: PublishRequest) -> PublishResult | None:
-        from sociable.publish.connectors.base import content_fingerprint
-
         text = request.text
         if request.link and request.link not in text:
             text = f"{text}\n\n{request.link}"
-        wanted = {content_fingerprint(request.text), content_fingerprint(text)}
-        for post in self.recent_posts(limit=40):
-            if content_fingerprint(post.text) in wanted:
-                return PublishResult(remote_id=post.remote_id, url=post.url)
-        return None
+        return self.find_recent(request.text, text)
 
     def recent_posts(self, limit: int = 40) -> list[RemotePost]:
         # GET /{user}/threads?fields=id,text,timestamp,permalink
@@ -182,21 +175,4 @@ class ThreadsConnector(Connector):
             write=False,
             params={"fields": "id,text,timestamp,permalink", "limit": min(limit, 100)},
         )
-        return [
-            RemotePost(
-                remote_id=str(row["id"]),
-                text=str(row.get("text", "")),
-                created_at=_time(row.get("timestamp")),
-                url=row.get("permalink"),
-            )
-            for row in body.get("data", [])
-        ]
-
-
-def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return None
+        return graph_posts(body, text="text", time="timestamp", url="permalink")
