@@ -89,6 +89,9 @@ def _bsky_tags(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+_SCHEME_URL = regex.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
 def bluesky_facets(
     text: str, resolve_handle: Callable[[str], str | None] | None = None
 ) -> list[dict[str, Any]]:
@@ -104,6 +107,12 @@ def bluesky_facets(
         uri = ent.text if "://" in ent.text else f"https://{ent.text}"
         facets.append((ent.start, _facet(offsets, ent.start, ent.end, "link", uri=uri)))
         taken[ent.start : ent.end] = b"\x01" * (ent.end - ent.start)
+    # Bluesky's own client links any explicit http(s):// URL, known TLD or not.
+    for match in _SCHEME_URL.finditer(text):
+        s, e = match.span()
+        if not any(taken[s:e]):
+            facets.append((s, _facet(offsets, s, e, "link", uri=match.group())))
+            taken[s:e] = b"\x01" * (e - s)
     for m in mentions(text, "bluesky"):
         if taken[m.start]:
             continue

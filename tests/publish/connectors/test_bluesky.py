@@ -295,3 +295,28 @@ def test_a_tid_key_is_used_as_is() -> None:
     tid = new_tid()
     assert record_key(tid) == tid
     assert record_key(tid, 1) != tid
+
+
+def test_mentions_resolve_to_dids_and_unknown_handles_stay_text(
+    repo: FakeRepo, respx_mock: respx.MockRouter, http: httpx.Client
+) -> None:
+    def resolve(request: httpx.Request) -> httpx.Response:
+        handle = request.url.params["handle"]
+        if handle == "alice.example.com":
+            return httpx.Response(200, json={"did": "did:plc:alice"})
+        return httpx.Response(400, json={"error": "InvalidRequest", "message": "not found"})
+
+    route = respx_mock.get(f"{X}/com.atproto.identity.resolveHandle").mock(side_effect=resolve)
+    text = "Thanks @alice.example.com and @ghost.example.com for café #tips"
+    conn(http).publish(PublishRequest(1, text, idempotency_key="pub-m"))
+    record = repo.records[record_key("pub-m")]
+    raw = text.encode()
+    mentions = [
+        f
+        for f in record["facets"]  # type: ignore[union-attr]
+        if f["features"][0]["$type"] == "app.bsky.richtext.facet#mention"
+    ]
+    assert [f["features"][0]["did"] for f in mentions] == ["did:plc:alice"]
+    span = mentions[0]["index"]
+    assert raw[span["byteStart"] : span["byteEnd"]].decode() == "@alice.example.com"
+    assert route.call_count == 2  # each handle asked once; the unknown one did not fail the post

@@ -13,12 +13,14 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
 import httpx
 
+from sociable.content.entities import bluesky_facets
 from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
@@ -44,8 +46,6 @@ from sociable.publish.connectors.http import (
 POST = "app.bsky.feed.post"
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"
 _TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
-_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-_TAG = re.compile(r"(?:^|(?<=\s))#([^\s#.,;:!?()\[\]]*[^\d\s#.,;:!?()\[\]][^\s#.,;:!?()\[\]]*)")
 # Record keys derived from a publication's key get a timestamp inside 2024 (plausible,
 # sortable, and never in the future, which indexers distrust).
 _TID_BASE_US = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z in microseconds
@@ -79,34 +79,12 @@ def record_key(key: str, part: int = 0) -> str:
     return encode_tid(_TID_BASE_US + digest % _TID_SPAN_US, digest >> 54)
 
 
-def facets(text: str) -> list[dict[str, Any]]:
-    """Link and hashtag facets with UTF-8 byte offsets (end exclusive), as the lexicon wants."""
-    out: list[dict[str, Any]] = []
-
-    def span(start: int, end: int) -> dict[str, int]:
-        return {
-            "byteStart": len(text[:start].encode()),
-            "byteEnd": len(text[:end].encode()),
-        }
-
-    for match in _URL.finditer(text):
-        out.append(
-            {
-                "index": span(match.start(), match.end()),
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": match.group()}],
-            }
-        )
-    for match in _TAG.finditer(text):
-        tag = match.group(1)
-        if not tag or len(tag) > 64:
-            continue
-        out.append(
-            {
-                "index": span(match.start(1) - 1, match.end(1)),
-                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
-            }
-        )
-    return out
+def facets(
+    text: str, resolve_handle: Callable[[str], str | None] | None = None
+) -> list[dict[str, Any]]:
+    """Link, mention and tag facets with UTF-8 byte offsets: the posts layer's, so what the
+    composer previews is what the PDS gets. Mentions need ``resolve_handle`` (handle -> DID)."""
+    return bluesky_facets(text, resolve_handle)
 
 
 def jwt_expiry(token: str) -> int | None:
@@ -156,6 +134,26 @@ class BlueskyConnector(Connector):
         )
         _raise_for(response, write=write)
         return json_of(response, write=write)
+
+    def _resolve_handle(self, handle: str) -> str | None:
+        """A mentioned handle's DID, or None (the mention is then plain text, never an error).
+
+        com.atproto.identity.resolveHandle?handle=... -> {"did": ...}
+        """
+        cache: dict[str, str | None] = self.__dict__.setdefault("_dids", {})
+        if handle not in cache:
+            try:
+                body = self._xrpc(
+                    "GET",
+                    "com.atproto.identity.resolveHandle",
+                    write=False,
+                    params={"handle": handle},
+                )
+                did = body.get("did") if isinstance(body, dict) else None
+                cache[handle] = did if isinstance(did, str) and did.startswith("did:") else None
+            except ConnectorError:
+                cache[handle] = None
+        return cache[handle]
 
     def _access(self) -> str:
         if not self.credentials.get("access_jwt"):
@@ -244,7 +242,7 @@ class BlueskyConnector(Connector):
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
         }
-        if found := facets(text):
+        if found := facets(text, self._resolve_handle):
             record["facets"] = found
         if embed:
             record["embed"] = embed
