@@ -40,3 +40,18 @@ def test_downgrade_to_base_and_back(database_url: str) -> None:
     migrate.upgrade(db)
     assert migrate.is_current(db)
     db.dispose()
+
+
+def test_one_step_back_with_several_heads_is_the_latest(database_url: str) -> None:
+    db = open_database(database_url)
+    migrate.upgrade(db)
+    before = migrate.current(db)
+    assert len(before) > 1  # one branch per domain
+    latest = max(before)
+    migrate.downgrade(db)  # "-1"
+    after = migrate.current(db)
+    assert latest not in after
+    assert before - {latest} <= after
+    migrate.upgrade(db)
+    assert migrate.current(db) == before
+    db.dispose()

@@ -37,6 +37,11 @@ def upgrade(db: Database, target: str = "heads") -> None:
 
 
 def downgrade(db: Database, target: str = "-1") -> None:
+    """Revert to ``target``. With one branch per domain there can be several heads; then
+    ``-1`` steps back the most recent migration (the highest revision number) only."""
+    heads = sorted(current(db))
+    if target == "-1" and len(heads) > 1:
+        target = f"{heads[-1]}-1"
     cfg = _config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
