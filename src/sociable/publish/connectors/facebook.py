@@ -21,14 +21,12 @@ from sociable.publish.connectors.base import (
     Rejected,
     RemotePost,
 )
-from sociable.publish.connectors.graph import graph_posts, raise_for
+from sociable.publish.connectors.graph import graph_posts, graph_request
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
-    json_of,
     media_kind,
     read_media,
-    send,
 )
 
 GRAPH = "https://graph.facebook.com"
@@ -59,12 +57,15 @@ class FacebookConnector(Connector):
     def _call(
         self, method: str, path: str, *, write: bool, host: str = GRAPH, **kwargs: Any
     ) -> Any:
-        params = dict(kwargs.pop("params", {}))
-        params["access_token"] = self.credentials.get("token", "")
-        url = self._url(path, host)
-        response = send(self.http, method, url, write=write, params=params, **kwargs)
-        raise_for(response, write=write, network="Facebook")
-        return json_of(response, write=write)
+        return graph_request(
+            self.http,
+            method,
+            self._url(path, host),
+            token=self.credentials.get("token", ""),
+            network="Facebook",
+            write=write,
+            **kwargs,
+        )
 
     def check(self) -> str:
         # GET /{page-id}?fields=id,name,username

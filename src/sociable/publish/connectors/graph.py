@@ -21,7 +21,7 @@ from sociable.publish.connectors.base import (
     RemotePost,
     Transient,
 )
-from sociable.publish.connectors.http import check_status, rate_limited
+from sociable.publish.connectors.http import check_status, json_of, keep_expiry, rate_limited, send
 
 THROTTLED = {4, 17, 32, 613, *range(80001, 80015)}
 AUTH = {102, 190, 463, 467}
@@ -95,3 +95,40 @@ def graph_posts(body: dict[str, Any], *, text: str, time: str, url: str) -> list
         )
         for row in body.get("data", [])
     ]
+
+
+def graph_request(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    token: str,
+    network: str,
+    write: bool,
+    **kwargs: Any,
+) -> Any:
+    """One Graph call: the token as ``access_token``, Meta's errors mapped, the JSON body."""
+    params = dict(kwargs.pop("params", {}))
+    params["access_token"] = token
+    response = send(http, method, url, write=write, params=params, **kwargs)
+    raise_for(response, write=write, network=network)
+    return json_of(response, write=write)
+
+
+def exchange_token(
+    http: httpx.Client, url: str, *, grant_type: str, credentials: dict[str, Any], network: str
+) -> dict[str, Any]:
+    """Refresh a long-lived Instagram or Threads token (GET .../refresh_access_token);
+    the credentials with the new token and its expiry."""
+    body = graph_request(
+        http,
+        "GET",
+        url,
+        token=credentials["token"],
+        network=network,
+        write=False,
+        params={"grant_type": grant_type},
+    )
+    credentials["token"] = body["access_token"]
+    keep_expiry(credentials, body)
+    return dict(credentials)

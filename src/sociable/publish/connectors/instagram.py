@@ -29,16 +29,13 @@ from sociable.publish.connectors.base import (
     Rejected,
     RemotePost,
 )
-from sociable.publish.connectors.graph import graph_posts, raise_for
+from sociable.publish.connectors.graph import exchange_token, graph_posts, graph_request
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
-    json_of,
-    keep_expiry,
     media_kind,
     poll,
     public_media_url,
-    send,
 )
 
 DEFAULT_HOST = "https://graph.facebook.com"
@@ -73,11 +70,15 @@ class InstagramConnector(Connector):
         return f"{self.host}/{self.settings.get('version') or DEFAULT_VERSION}/{path}"
 
     def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
-        params = dict(kwargs.pop("params", {}))
-        params["access_token"] = self.credentials.get("token", "")
-        response = send(self.http, method, self._url(path), write=write, params=params, **kwargs)
-        raise_for(response, write=write, network="Instagram")
-        return json_of(response, write=write)
+        return graph_request(
+            self.http,
+            method,
+            self._url(path),
+            token=self.credentials.get("token", ""),
+            network="Instagram",
+            write=write,
+            **kwargs,
+        )
 
     def check(self) -> str:
         # GET /{ig-user-id}?fields=id,username
@@ -88,18 +89,13 @@ class InstagramConnector(Connector):
         """Instagram-login tokens: GET graph.instagram.com/refresh_access_token (60 days)."""
         if "graph.instagram.com" not in self.host:
             return None  # Facebook-login tokens come from the Page: reconnect instead
-        response = send(
+        return exchange_token(
             self.http,
-            "GET",
             f"{self.host}/refresh_access_token",
-            write=False,
-            params={"grant_type": "ig_refresh_token", "access_token": self.credentials["token"]},
+            grant_type="ig_refresh_token",
+            credentials=self.credentials,
+            network="Instagram",
         )
-        raise_for(response, write=False, network="Instagram")
-        body = json_of(response, write=False)
-        self.credentials["token"] = body["access_token"]
-        keep_expiry(self.credentials, body)
-        return dict(self.credentials)
 
     def _container(self, fields: dict[str, Any]) -> str:
         # POST /{ig-user-id}/media {image_url | video_url+media_type, caption, alt_text,

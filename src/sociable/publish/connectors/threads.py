@@ -22,16 +22,13 @@ from sociable.publish.connectors.base import (
     PublishResult,
     RemotePost,
 )
-from sociable.publish.connectors.graph import graph_posts, raise_for
+from sociable.publish.connectors.graph import exchange_token, graph_posts, graph_request
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
-    json_of,
-    keep_expiry,
     media_kind,
     poll,
     public_media_url,
-    send,
 )
 
 API = "https://graph.threads.net"
@@ -59,12 +56,15 @@ class ThreadsConnector(Connector):
         return str(self.settings.get("user_id") or "me")
 
     def _call(self, method: str, path: str, *, write: bool, **kwargs: Any) -> Any:
-        params = dict(kwargs.pop("params", {}))
-        params["access_token"] = self.credentials.get("token", "")
-        url = f"{API}/{VERSION}/{path}"
-        response = send(self.http, method, url, write=write, params=params, **kwargs)
-        raise_for(response, write=write, network="Threads")
-        return json_of(response, write=write)
+        return graph_request(
+            self.http,
+            method,
+            f"{API}/{VERSION}/{path}",
+            token=self.credentials.get("token", ""),
+            network="Threads",
+            write=write,
+            **kwargs,
+        )
 
     def check(self) -> str:
         # GET /me?fields=id,username
@@ -74,18 +74,13 @@ class ThreadsConnector(Connector):
 
     def refresh(self) -> dict[str, Any] | None:
         """GET /refresh_access_token?grant_type=th_refresh_token (long-lived, 60 days)."""
-        response = send(
+        return exchange_token(
             self.http,
-            "GET",
             f"{API}/refresh_access_token",
-            write=False,
-            params={"grant_type": "th_refresh_token", "access_token": self.credentials["token"]},
+            grant_type="th_refresh_token",
+            credentials=self.credentials,
+            network="Threads",
         )
-        raise_for(response, write=False, network="Threads")
-        body = json_of(response, write=False)
-        self.credentials["token"] = body["access_token"]
-        keep_expiry(self.credentials, body)
-        return dict(self.credentials)
 
     def _container(self, fields: dict[str, Any]) -> str:
         # POST /{user}/threads {media_type: TEXT|IMAGE|VIDEO|CAROUSEL, text, image_url,
