@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import uvloop
 from sqlalchemy import func, select
 
 from sociable.config import TrackSettings
 from sociable.store.db import Database
 from sociable.store.models import Workspace
 from sociable.store.models.track import Click
+from sociable.track.http1 import TrackServer
 from sociable.track.server import TrackApp
 
 
@@ -65,21 +67,55 @@ def run_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
     return server, thread, port
 
 
+def run_http1(app: TrackApp) -> tuple[Callable[[], None], threading.Thread, int]:
+    """``sociable track serve``'s own front end, as the command runs it (app started first)."""
+    app.start()
+    server = TrackServer(app)
+    loop = uvloop.new_event_loop()
+    up = threading.Event()
+    thread = threading.Thread(
+        target=lambda: loop.run_until_complete(
+            server.serve("127.0.0.1", 0, ready=lambda _: up.set())
+        ),
+        daemon=True,
+    )
+    thread.start()
+    if not up.wait(10):
+        raise RuntimeError("server did not start")
+
+    def stop() -> None:
+        loop.call_soon_threadsafe(server.stop)
+        thread.join(timeout=10)
+        app.stop()
+
+    return stop, thread, server.port
+
+
+@pytest.fixture(params=["http1", "uvicorn"])
+def front(request: pytest.FixtureRequest) -> str:
+    """Every server test runs against both front ends: ``track serve``'s own HTTP/1.1 server
+    and the ASGI app under uvicorn (as ``sociable serve`` mounts it)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def make_server(db: Database, workspace_id: int, tmp_path: Path):  # type: ignore[no-untyped-def]
-    started: list[tuple[uvicorn.Server, threading.Thread]] = []
+def make_server(db: Database, workspace_id: int, tmp_path: Path, front: str):  # type: ignore[no-untyped-def]
+    stops: list[Callable[[], None]] = []
 
     def make(**overrides: Any) -> LiveServer:
         settings = TrackSettings(**{"flush_interval": 60.0, **overrides})
         app = TrackApp(db, settings, workspace_id=workspace_id, log_dir=tmp_path / "log")
-        server, thread, port = run_server(app)
-        started.append((server, thread))
+        if front == "http1":
+            stop, _, port = run_http1(app)
+            stops.append(stop)
+        else:
+            server, thread, port = run_server(app)
+            stops.append(lambda: (setattr(server, "should_exit", True), thread.join(timeout=10)))
         return LiveServer(app, f"http://127.0.0.1:{port}", db)
 
     yield make
-    for server, thread in started:
-        server.should_exit = True
-        thread.join(timeout=10)
+    for stop in stops:
+        stop()
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def serve(
     ),
 ) -> None:
     """Serve GET /{code} redirects, POST /c postbacks, /p.gif and /s.js."""
-    import uvicorn
+    from sociable.track import http1
 
     track_app = build_app(ctx, log_dir, flusher="process")
     track_app.start()  # fail fast (log dir in use) before binding the port
@@ -48,19 +48,6 @@ def serve(
         f"redirects on http://{host}:{port}/  (clicks logged in {track_app.log.directory})"
     )
     try:
-        uvicorn.run(
-            track_app,
-            host=host,
-            port=port,
-            loop="uvloop",
-            http="httptools",
-            lifespan="on",
-            access_log=False,
-            log_level="warning",
-            backlog=4096,
-            timeout_keep_alive=30,
-            server_header=False,
-            date_header=False,
-        )
+        http1.run(track_app, host, port)
     finally:
         track_app.stop()

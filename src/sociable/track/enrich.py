@@ -62,6 +62,7 @@ def agent(ua: str) -> Agent:
     return Agent(family, "other", False)
 
 
+@lru_cache(maxsize=8192)  # people arrive from a few hosts, often with the same URL
 def referrer_host(referer: str | None) -> str | None:
     """The referring host, lowercased, or None for anything that is not a plain http(s) URL.
 

@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -34,12 +35,13 @@ from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.store.models.track import ShortLink
 from sociable.track import pixel
+from sociable.track.clickids import ClickIds
 from sociable.track.clicklog import ClickLog
 from sociable.track.conversions import SIGNATURE_HEADER, parse_conversion, verify_postback
 from sociable.track.enrich import MAX_UA, country
 from sociable.track.flusher import Flusher, FlusherProcess
 from sociable.track.links import CODE_RE
-from sociable.track.salts import salt_for, visitor_hash
+from sociable.track.salts import day_of, salt_for, visitor_hash
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -122,6 +124,7 @@ class TrackApp:
         self._limiter_key = secrets.token_bytes(16)
         self._salt_day = -1
         self._salt = b""
+        self._ids = ClickIds()
         self._started = False
         self._start_lock = threading.Lock()
         self._country = (settings.country_header or "").lower().encode() or None
@@ -197,13 +200,16 @@ class TrackApp:
             with contextlib.suppress(Exception):  # the response may have started already
                 await _respond(send, 503, b"try again\n", [_TEXT, (b"retry-after", b"1")])
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
+    def _strip(self, path: str, root: str) -> str:
+        """``/code`` whatever the mount point and the path of ``track.base_url``."""
         if root and path.startswith(root):
             path = path[len(root) :]
         if self.prefix and path.startswith(self.prefix + "/"):
             path = path[len(self.prefix) :]
+        return path
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = self._strip(scope["path"], scope.get("root_path", ""))
         name = path[1:]
         method: str = scope["method"]
         if name == "c":
@@ -260,19 +266,18 @@ class TrackApp:
                 del self._cache[old]
         return entry
 
-    async def _daily_salt(self, now: float) -> bytes:
+    async def _daily_salt(self, now: float) -> None:
         day = int(now // 86400)
         if day != self._salt_day:
-            from sociable.track.salts import day_of
-
             self._salt = await asyncio.to_thread(salt_for, self.db, day_of(now))
             self._salt_day = day
-        return self._salt
 
-    async def _redirect(self, scope: Scope, send: Send, code: str, head: bool) -> None:
-        now = self.clock()
+    def _click_headers(
+        self, headers: list[tuple[bytes, bytes]], peer: str
+    ) -> tuple[str, str, str, str]:
+        """User agent, referrer, country and client address, each cut to a safe length."""
         ua = referer = cc = ip = ""
-        for key, value in scope["headers"]:
+        for key, value in headers:
             if key == b"user-agent":
                 ua = value[:MAX_UA].decode("latin-1")
             elif key == b"referer":
@@ -281,9 +286,57 @@ class TrackApp:
                 cc = value[:8].decode("latin-1")
             elif key == self._client_ip:
                 ip = value[:200].decode("latin-1").split(",")[0].strip()[:64]
-        if not ip:
-            client = scope.get("client")
-            ip = client[0] if client else ""
+        return ua, referer, cc, ip or peer
+
+    def _click(
+        self, entry: _Entry, code: str, now: float, head: bool, who: tuple[str, str, str, str]
+    ) -> tuple[bytes, bytes]:
+        """The click's log record and the Location to answer with, once it is logged.
+
+        The record is built by hand (only the free-text fields need JSON escaping): it is the
+        costliest step a redirect has left after the log write itself.
+        """
+        ua, referer, cc, ip = who
+        cid = self._ids.new(now)
+        co = country(cc) if cc else None
+        line = (
+            f'{{"t":"k","id":"{cid}","l":{entry.link_id},"c":"{code}","at":{now!r},'
+            f'"r":{_json_str(referer) if referer else "null"},"ua":{_json_str(ua)},'
+            f'"co":{_json_str(co) if co else "null"},"v":"{visitor_hash(self._salt, ip, ua)}",'
+            f'"h":{"true" if head else "false"}}}\n'
+        )
+        return line.encode(), entry.location + cid.encode() + entry.fragment
+
+    def quick_redirect(
+        self, path: str, head: bool, headers: list[tuple[bytes, bytes]], peer: str
+    ) -> tuple[bytes, bytes] | None:
+        """A redirect that needs no waiting: its log record and Location; else None.
+
+        For front ends that answer on the spot (:mod:`sociable.track.http1`): a cached, live
+        link, today's salt known, the flusher keeping up. The caller must get the record into
+        :attr:`log` before it sends the answer. Anything else (an unknown or uncached code, a
+        404, backpressure) goes through the ASGI app, which may wait.
+        """
+        code = self._strip(path, "")[1:]
+        now = self.clock()
+        found = self._cache.get(code)
+        if found is None or found[1] <= now:
+            return None
+        entry = found[0]
+        if (
+            entry is None
+            or (entry.expires is not None and entry.expires <= now)
+            or int(now // 86400) != self._salt_day
+            or self.flusher.pending > self.settings.max_backlog_bytes
+        ):
+            return None
+        return self._click(entry, code, now, head, self._click_headers(headers, peer))
+
+    async def _redirect(self, scope: Scope, send: Send, code: str, head: bool) -> None:
+        now = self.clock()
+        client = scope.get("client")
+        who = self._click_headers(scope["headers"], client[0] if client else "")
+        ip = who[3]
         minute = int(now // 60)
         if len(code) > 64 or not CODE_RE.fullmatch(code):
             await self._not_found(send, self._client_key(ip), minute)
@@ -298,42 +351,30 @@ class TrackApp:
         if entry is None or (entry.expires is not None and entry.expires <= now):
             await self._not_found(send, self._client_key(ip), minute)
             return
-        salt = await self._daily_salt(now)
-        cid = secrets.token_urlsafe(12)
-        record = {
-            "t": "k",
-            "id": cid,
-            "l": entry.link_id,
-            "c": code,
-            "at": now,
-            "r": referer or None,
-            "ua": ua,
-            "co": country(cc) if cc else None,
-            "v": visitor_hash(salt, ip, ua),
-            "h": head,
-        }
-        await self._append(json.dumps(record, separators=(",", ":")).encode() + b"\n")
+        await self._daily_salt(now)
+        await self._wait_for_flusher()
+        line, location = self._click(entry, code, now, head, who)
+        self.log.append(line)
         await send(
             {
                 "type": "http.response.start",
                 "status": 302,
-                "headers": [
-                    (b"location", entry.location + cid.encode() + entry.fragment),
-                    _NO_STORE,
-                    (b"content-length", b"0"),
-                ],
+                "headers": [(b"location", location), _NO_STORE, (b"content-length", b"0")],
             }
         )
         await send({"type": "http.response.body", "body": b""})
 
-    async def _append(self, line: bytes) -> None:
-        """Write ahead; when the flusher is far behind, wait for it (backpressure)."""
+    async def _wait_for_flusher(self) -> None:
+        """When the flusher is far behind, wait for it (backpressure)."""
         limit = self.settings.max_backlog_bytes
         if self.flusher.pending > limit:
             self.flusher.wake()
             deadline = time.monotonic() + BACKLOG_WAIT
             while self.flusher.pending > limit // 2 and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
+
+    async def _append(self, line: bytes) -> None:
+        await self._wait_for_flusher()
         self.log.append(line)
 
     async def _not_found(self, send: Send, client: bytes, minute: int) -> None:
@@ -395,6 +436,9 @@ class TrackApp:
         )
         await self._append(json.dumps(record).encode() + b"\n")
         await _json(send, 202, {"ok": True, "order_id": conversion.order_id})
+
+
+_json_str: Callable[[str], str] = encode_basestring_ascii
 
 
 class _Limited(Exception):

@@ -66,7 +66,7 @@ class Click(Base):
     ua_family: Mapped[str] = mapped_column(String(64), default="Other")
     device: Mapped[str] = mapped_column(String(16), default="other")
     country: Mapped[str | None] = mapped_column(String(2))
-    visitor: Mapped[str] = mapped_column(String(32), index=True)
+    visitor: Mapped[str] = mapped_column(String(32))
     is_bot: Mapped[bool] = mapped_column(default=False)
 
 
