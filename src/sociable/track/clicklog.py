@@ -1,10 +1,13 @@
-"""The write-ahead click log: one ``os.write`` per event, before the response is sent.
+"""The write-ahead click log: events reach the kernel with ``os.write`` before their responses
+are sent (one write per event, or per event-loop turn when :mod:`sociable.track.http1`
+group-commits).
 
 Why: a redirect must be fast, so clicks reach the database in batches; yet a click whose
 redirect was sent must never be lost. ``os.write`` to an ``O_APPEND`` file hands the bytes to
-the kernel's page cache, which outlives a ``kill -9`` of this process (not a power cut: that
-is what ``fsync_every`` is for). The flusher (:mod:`sociable.track.flusher`) copies the log into
-the database and records how far it got in the same transaction; on start it replays the rest.
+the kernel's page cache, which outlives a ``kill -9`` of this process (a power cut before the
+kernel writes it back can still lose it). The flusher (:mod:`sociable.track.flusher`) copies
+the log into the database and records how far it got in the same transaction; on start it
+replays the rest.
 
 The directory belongs to one process at a time (an ``flock``): two servers need two dirs.
 Segments are named ``<seq>-<random>.log`` so a name is never reused, even across machines
