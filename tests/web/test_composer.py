@@ -275,7 +275,13 @@ def test_upload_refuses_unknown_types(web: WebApp) -> None:
 def test_compose_page_renders_for_editors_only(web: WebApp) -> None:
     add_accounts(web)
     assert web.login("editor@acme.example").get("/compose").status_code == 200
-    assert web.login("viewer@acme.example").get("/compose").status_code == 403
+    viewer = web.login("viewer@acme.example")
+    assert viewer.get("/compose").status_code == 403
+    # a browser gets a page that says why, with the way back; scripts keep the JSON
+    page = viewer.get("/compose", headers={"accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "needs the editor role" in page.text and 'href="/"' in page.text
+    assert viewer.get("/compose").json()["detail"].startswith("needs the editor role")
     r = httpx.get(f"{web.base}/compose", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from sociable.config import Settings
 from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.web import api, pages
+from sociable.web.pages.render import render
 from sociable.web.security import derive_key
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -29,6 +31,25 @@ CSP = (
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+_PHRASES = {s.value for s in HTTPStatus}
+
+
+def _wants_page(request: Request) -> bool:
+    """A person's browser navigating (not the API, not an HTMX fragment, not a script)."""
+    return (
+        not _is_api(request)
+        and request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and "hx-request" not in request.headers
+    )
+
+
+def _page_detail(exc: StarletteHTTPException) -> str:
+    if exc.status_code == status.HTTP_403_FORBIDDEN:
+        return f"You cannot open this page: {exc.detail}. Ask an owner of the workspace."
+    return str(exc.detail)
 
 
 def create_app(
@@ -81,6 +102,12 @@ def create_app(
         if exc.status_code == status.HTTP_401_UNAUTHORIZED and not _is_api(request):
             target = quote(request.url.path)
             return RedirectResponse(f"/login?next={target}", status_code=303)
+        if _wants_page(request):
+            title = HTTPStatus(exc.status_code).phrase if exc.status_code in _PHRASES else "Error"
+            detail = _page_detail(exc)
+            return render(
+                request, "error.html", status_code=exc.status_code, title=title, detail=detail
+            )
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
