@@ -67,10 +67,12 @@ def run_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
     return server, thread, port
 
 
-def run_http1(app: TrackApp) -> tuple[Callable[[], None], threading.Thread, int]:
-    """``sociable track serve``'s own front end, as the command runs it (app started first)."""
+def run_http1(app: TrackApp, **options: Any) -> tuple[Callable[[], None], threading.Thread, int]:
+    """``sociable track serve``'s own front end, as the command runs it (app started first).
+
+    ``options`` go to :class:`TrackServer` (``keep_alive``, ``request_timeout``, ...)."""
     app.start()
-    server = TrackServer(app)
+    server = TrackServer(app, **options)
     loop = uvloop.new_event_loop()
     up = threading.Event()
     thread = threading.Thread(

@@ -103,6 +103,9 @@ class _Connection(asyncio.Protocol):
         self.headers: list[tuple[bytes, bytes]] = []
         self.body = bytearray()
         self.head_bytes = 0
+        self.in_head = False  # between a request's first byte and the end of its headers
+        self.head_read = 0  # bytes read while the head was incomplete (a lower bound)
+        self.begun = 0  # requests begun on this connection
         self.queue: deque[_Request] = deque()
         self.busy = False
         self.closing = False
@@ -137,6 +140,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
+        begun = self.begun
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -150,6 +154,13 @@ class _Connection(asyncio.Protocol):
                 self._fail(500, "internal error")
         except httptools.HttpParserError as exc:
             self._fail(400, f"malformed request: {exc}"[:200])
+        else:
+            # The parser buffers a header line until it ends, and only then calls on_header:
+            # count whole reads spent inside one head, so an endless line hits the limit too.
+            if self.in_head and self.begun == begun:
+                self.head_read += len(data)
+                if self.head_read > MAX_HEAD:
+                    self._fail(431, "request headers too large")
 
     def pause_writing(self) -> None:
         """The client is not reading: stop reading its requests until it does."""
@@ -178,11 +189,11 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
     def _fail(self, status: int, text: str) -> None:
-        """A protocol error or a limit: answer once (after what is queued) and close."""
+        """A protocol error or a limit: answer once (after the requests already complete,
+        which are still owed their answers) and close."""
         if self.closing or self.transport is None:
             return
         self.closing = True
-        self.queue.clear()
         if not self.busy and not self.staged:
             self.abort_with(_plain(status, text))
         else:  # the answers in hand go first; whoever sends the last one sends this
@@ -195,6 +206,9 @@ class _Connection(asyncio.Protocol):
         self.headers = []
         self.body = bytearray()
         self.head_bytes = 0
+        self.in_head = True
+        self.head_read = 0
+        self.begun += 1
         self.in_request = True
         self.deadline = self.loop.time() + self.server.request_timeout
 
@@ -211,10 +225,12 @@ class _Connection(asyncio.Protocol):
         self.headers.append((name.lower(), value))
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
         if self.parser.get_method() == b"POST":
             for name, value in self.headers:
                 if name == b"expect" and value.lower() == b"100-continue":
-                    if self.transport is not None and not self.busy and not self.queue:
+                    idle = not self.busy and not self.queue and not self.staged
+                    if self.transport is not None and idle:  # else it would jump the queue
                         self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                     break
 
@@ -291,7 +307,12 @@ class _Connection(asyncio.Protocol):
                     quick = self._quick(request.url, request.head, request.headers)
                 if quick is not None:
                     line, response = quick
-                    self.app.log.append(line)
+                    try:
+                        self.app.log.append(line)
+                    except Exception:  # as in TrackServer._commit: no click answered unlogged
+                        log.exception("click log write failed")
+                        self.abort_with(_plain(503, "try again"))
+                        break
                     self._write(response, request.keep_alive)
                 else:
                     self._write(await self._via_asgi(request), request.keep_alive)
