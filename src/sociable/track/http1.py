@@ -34,6 +34,7 @@ MAX_HEAD = 16 * 1024
 MAX_QUEUED = 32
 MAX_CONNECTIONS = 10_000
 SWEEP_EVERY = 1.0
+GROUP_MAX = 64  # clicks per group commit: amortises the write, bounds the wait
 
 _LOCATION = b"HTTP/1.1 302 Found\r\ncache-control: no-store\r\ncontent-length: 0\r\nlocation: "
 _CLOSE = b"connection: close\r\n"
@@ -384,6 +385,7 @@ class TrackServer:
         self.stopping = False
         self.port = 0
         self._lines: list[bytes] = []
+        self._scheduled = False
         self._replies: list[tuple[_Connection, bytes, bool]] = []
         self._stop: asyncio.Event | None = None
         self.loop: asyncio.AbstractEventLoop
@@ -411,12 +413,21 @@ class TrackServer:
 
     def stage(self, conn: _Connection, quick: tuple[bytes, bytes], keep_alive: bool) -> None:
         """Queue a redirect for :meth:`_commit`, which runs once this loop iteration's reads
-        are parsed: one log write for all of their clicks (group commit), then the answers."""
-        if not self._lines:
-            self.loop.call_soon(self._commit)
+        are parsed (or at GROUP_MAX clicks, which bounds the wait): one log write for all of
+        their clicks (group commit), then the answers."""
         self._lines.append(quick[0])
         self._replies.append((conn, quick[1], keep_alive))
         conn.staged += 1
+        if len(self._lines) >= GROUP_MAX:
+            self._commit()
+        elif not self._scheduled:
+            self._scheduled = True
+            self.loop.call_soon(self._commit_soon)
+
+    def _commit_soon(self) -> None:
+        self._scheduled = False
+        if self._lines:
+            self._commit()
 
     def _commit(self) -> None:
         lines, replies = self._lines, self._replies
