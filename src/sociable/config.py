@@ -92,7 +92,7 @@ class TrackSettings(Section):
     # Where the redirect server appends clicks before answering (write-ahead log).
     log_dir: str = "track-log"
     flush_interval: float = 0.5
-    batch_size: int = 2000
+    batch_size: int = Field(default=10_000, ge=1, le=100_000)  # clicks per transaction
     # Unflushed log bytes above which requests wait for the flusher (backpressure).
     max_backlog_bytes: int = 64 * 1024 * 1024
     cache_ttl: float = 30.0

@@ -169,7 +169,7 @@ class Flusher:
         directory: Path,
         *,
         interval: float = 0.5,
-        batch_size: int = 2000,
+        batch_size: int = 10_000,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.db = db
@@ -306,7 +306,7 @@ class FlusherProcess:
     """
 
     def __init__(
-        self, db: Database, directory: Path, *, interval: float = 0.5, batch_size: int = 2000
+        self, db: Database, directory: Path, *, interval: float = 0.5, batch_size: int = 10_000
     ) -> None:
         self._url = db.engine.url.render_as_string(hide_password=False)
         self.directory = directory
