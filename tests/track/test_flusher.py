@@ -18,16 +18,34 @@ from sociable.track.flusher import Flusher
 
 
 def _record(i: int, link_id: int) -> bytes:
+    """A click as the server logs it (flusher.CLICK_RECORD)."""
+    rec = [
+        "k",
+        f"click{i:010d}",
+        link_id,
+        "code",
+        1_790_000_000 + i,
+        "https://news.example.com/x",
+        "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
+        None,
+        "ab" * 12,
+        False,
+    ]
+    return json.dumps(rec).encode() + b"\n"
+
+
+def _legacy_record(i: int, link_id: int) -> bytes:
+    """A click in the log's first format: logs written by an older server still count."""
     rec = {
         "t": "k",
-        "id": f"click{i:010d}",
+        "id": f"old{i:010d}",
         "l": link_id,
         "c": "code",
         "at": 1_790_000_000 + i,
         "r": "https://news.example.com/x",
-        "ua": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
-        "co": None,
-        "v": "ab" * 12,
+        "ua": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148",
+        "co": "DE",
+        "v": "cd" * 12,
         "h": False,
     }
     return json.dumps(rec).encode() + b"\n"
@@ -93,10 +111,29 @@ def test_malformed_lines_are_skipped_not_fatal(db: Database, link_id: int, tmp_p
     log.append(_record(1, link_id))
     log.append(b"{not json}\n")
     log.append(b'{"t": "k", "id": "x"}\n')  # missing fields
+    log.append(b'["k", "x"]\n')  # too short
+    log.append(b'["k", "y", "not a link id", "code", 1, null, "", null, "v", false]\n')
     log.append(b"[1, 2]\n")
+    log.append(b'"a string"\n')
     log.append(_record(2, link_id))
     Flusher(db, tmp_path).flush_once()
     assert _count(db) == 2
+
+
+def test_clicks_in_the_old_object_format_are_still_copied(
+    db: Database, link_id: int, tmp_path: Path
+) -> None:
+    log = ClickLog(tmp_path)
+    log.open()
+    log.append(_record(1, link_id))
+    log.append(_legacy_record(2, link_id))
+    Flusher(db, tmp_path).flush_once()
+    with db.session() as session:
+        rows = {c.click_id: c for c in session.scalars(select(Click))}
+    assert set(rows) == {"click0000000001", "old0000000002"}
+    old = rows["old0000000002"]
+    assert (old.device, old.country, old.visitor, old.is_bot) == ("mobile", "DE", "cd" * 12, False)
+    assert old.referrer_host == "news.example.com" and old.link_id == link_id
 
 
 def test_one_process_per_log_dir(tmp_path: Path) -> None:
@@ -106,3 +143,28 @@ def test_one_process_per_log_dir(tmp_path: Path) -> None:
         ClickLog(tmp_path).open()
     first.close()
     ClickLog(tmp_path).open()
+
+
+def test_clicks_on_a_link_deleted_meanwhile_do_not_stall_the_rest(
+    db: Database, link_id: int, workspace_id: int, tmp_path: Path
+) -> None:
+    with db.session() as session:
+        doomed = ShortLink(
+            workspace_id=workspace_id, code="gone", url="https://e.com", destination="https://e.com"
+        )
+        session.add(doomed)
+        session.flush()
+        doomed_id = doomed.id
+    log = ClickLog(tmp_path)
+    log.open()
+    log.append(_record(1, link_id))
+    log.append(_record(2, doomed_id))
+    log.append(_record(3, link_id))
+    with db.session() as session:
+        session.delete(session.get(ShortLink, doomed_id))
+    flusher = Flusher(db, tmp_path)
+    assert flusher.flush_once() == 3
+    assert _count(db) == 2
+    log.append(_record(4, link_id))  # and the clicks after it keep flowing
+    flusher.flush_once()
+    assert _count(db) == 3 and flusher.pending == 0

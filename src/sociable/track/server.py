@@ -302,11 +302,11 @@ class TrackApp:
         ua, referer, cc, ip = who
         cid = self._ids.new(now)
         co = country(cc) if cc else None
-        line = (
-            f'{{"t":"k","id":"{cid}","l":{entry.link_id},"c":"{code}","at":{now!r},'
-            f'"r":{_json_str(referer) if referer else "null"},"ua":{_json_str(ua)},'
-            f'"co":{_json_str(co) if co else "null"},"v":"{visitor_hash(self._salt, ip, ua)}",'
-            f'"h":{"true" if head else "false"}}}\n'
+        line = (  # flusher.CLICK_RECORD
+            f'["k","{cid}",{entry.link_id},"{code}",{now!r},'
+            f"{_json_str(referer) if referer else 'null'},{_json_str(ua)},"
+            f'{_json_str(co) if co else "null"},"{visitor_hash(self._salt, ip, ua)}",'
+            f"{'true' if head else 'false'}]\n"
         )
         return line.encode(), entry.location + cid.encode() + entry.fragment
 
