@@ -20,7 +20,9 @@ from sociable.track.links import (
     URL_RE,
     check_slug,
     create_link,
+    get_link,
     parse_expiry,
+    set_disabled,
     shorten_links_in_text,
 )
 from sociable.track.qr import write_qr
@@ -190,3 +192,30 @@ def test_every_url_replaced_text_kept(db: Database, workspace_id: int, parts, ta
     # Nothing but the URLs changed, and every URL now is a short link.
     assert URL_RE.sub("URL", out) == URL_RE.sub("URL", text)
     assert all(u.startswith("https://go.example.com/") for u in URL_RE.findall(out))
+
+
+def test_link_version_counts_changes_and_deletions_not_creations(
+    db: Database, workspace_id: int
+) -> None:
+    from sociable.track.changes import link_version
+
+    start = link_version(db)
+    with db.session() as session:
+        link = create_link(session, "https://shop.example.com/a", workspace_id=workspace_id)
+        other = create_link(session, "https://shop.example.com/b", workspace_id=workspace_id)
+        code, other_code = link.code, other.code
+    assert link_version(db) == start  # new codes are not cached as live anywhere yet
+    with db.session() as session:
+        session.get(ShortLink, get_link(session, code).id)  # read only
+    assert link_version(db) == start
+    with db.session() as session:
+        set_disabled(session, code, workspace_id=workspace_id)
+    assert link_version(db) == start + 1
+    with db.session() as session:
+        session.delete(get_link(session, other_code))
+    assert link_version(db) == start + 2
+    with db.session() as session:  # a change rolled back is not counted
+        get_link(session, code).disabled = False
+        session.flush()
+        session.rollback()
+    assert link_version(db) == start + 2

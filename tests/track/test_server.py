@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -129,6 +130,38 @@ def test_unknown_disabled_expired_and_bad_codes_404(live: LiveServer, workspace_
             assert "location" not in r.headers
         assert client.post("/nope").status_code == 405
     assert live.clicks() == 0
+
+
+def _status_within(client: httpx.Client, path: str, status: int, seconds: float = 8.0) -> int:
+    """Poll until ``path`` answers ``status`` or the time is up; the last status seen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        got = client.get(path).status_code
+        if got == status or time.monotonic() > deadline:
+            return got
+        time.sleep(0.1)
+
+
+def test_disabling_or_deleting_a_cached_link_stops_it_long_before_the_cache_ttl(
+    make_server, workspace_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    from sociable.track.links import get_link, set_disabled
+
+    live = make_server(cache_ttl=3600.0)  # only the change watcher can drop these entries
+    paused, doomed, kept = (_link(live.db, workspace_id, slug=s) for s in ("pau", "doom", "kept"))
+    with live.client() as client:
+        for code in (paused, doomed, kept):
+            assert client.get(f"/{code}").status_code == 302  # now cached
+            assert client.get(f"/{code}").status_code == 302
+        with live.db.session() as session:
+            set_disabled(session, paused, workspace_id=workspace_id)
+            session.delete(get_link(session, doomed))
+        assert _status_within(client, f"/{paused}", 404) == 404
+        assert client.get(f"/{doomed}").status_code == 404
+        assert client.get(f"/{kept}").status_code == 302
+        with live.db.session() as session:
+            set_disabled(session, paused, workspace_id=workspace_id, disabled=False)
+        assert _status_within(client, f"/{paused}", 302) == 302
 
 
 def test_country_and_client_ip_from_trusted_headers_no_ip_stored(

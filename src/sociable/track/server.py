@@ -35,6 +35,7 @@ from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.store.models.track import ShortLink
 from sociable.track import pixel
+from sociable.track.changes import WATCH_EVERY, link_version
 from sociable.track.clickids import ClickIds
 from sociable.track.clicklog import ClickLog
 from sociable.track.conversions import SIGNATURE_HEADER, parse_conversion, verify_postback
@@ -126,6 +127,10 @@ class TrackApp:
         self._salt_day = -1
         self._salt = b""
         self._ids = ClickIds()
+        self._link_version = 0
+        self._generation = 0  # bumped each time the cache is dropped
+        self._watching = threading.Event()
+        self._watcher: threading.Thread | None = None
         self._backlog_checked = float("-inf")
         self._backlog_ok = True
         self._started = False
@@ -160,15 +165,37 @@ class TrackApp:
                 return
             self.log.open()
             self.flusher.start()
+            self._link_version = link_version(self.db)
+            self._watching.clear()
+            self._watcher = threading.Thread(
+                target=self._watch, name="sociable-track-links", daemon=True
+            )
+            self._watcher.start()
             self._started = True
 
     def stop(self) -> None:
         with self._start_lock:
             if not self._started:
                 return
+            self._watching.set()
+            if self._watcher is not None:
+                self._watcher.join(timeout=10)
             self.flusher.stop()
             self.log.close()
             self._started = False
+
+    def _watch(self) -> None:
+        """Drop the link cache when links were changed or deleted (see sociable.track.changes)."""
+        while not self._watching.wait(WATCH_EVERY):
+            try:
+                version = link_version(self.db)
+            except Exception:  # the database is away: keep serving from the cache
+                log.warning("cannot read the link version; keeping the cache", exc_info=True)
+                continue
+            if version != self._link_version:
+                self._link_version = version
+                self._generation += 1
+                self._cache = {}
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -261,7 +288,10 @@ class TrackApp:
             return found[0]
         if self.limiter.blocked(self._client_key(ip), minute):
             raise _Limited
+        generation = self._generation
         entry = await asyncio.to_thread(self._lookup, code)
+        if generation != self._generation:  # links changed meanwhile: this may be stale
+            return entry
         ttl = self.settings.cache_ttl if entry is not None else NEGATIVE_TTL
         self._cache[code] = (entry, now + ttl)
         if len(self._cache) > CACHE_MAX:

@@ -20,8 +20,10 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sociable.store.base import Base, Timestamped, UTCDateTime, utcnow
 
@@ -109,3 +111,34 @@ class TrackSalt(Base):
 
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class TrackLinkVersion(Base):
+    """One counter (row 1), bumped in the same transaction as any change to or deletion of a
+    link, whichever code path made it (CLI, API, pages); redirect servers poll it to drop
+    their link cache (:mod:`sociable.track.changes`)."""
+
+    __tablename__ = "track_link_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def _bump_link_version(session: Session, _context: Any) -> None:
+    """After a flush that changed or deleted a link: count it, in the same transaction."""
+    changed = any(isinstance(obj, ShortLink) for obj in session.deleted) or any(
+        isinstance(obj, ShortLink) and session.is_modified(obj) for obj in session.dirty
+    )
+    if not changed:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    table = TrackLinkVersion.__table__
+    session.execute(
+        insert(table)
+        .values(id=1, version=1)
+        .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
+    )
+
+
+event.listen(Session, "after_flush", _bump_link_version)
