@@ -18,6 +18,8 @@ from sociable.config import Settings
 from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.web import api, pages
+from sociable.web.bodylimit import BodyLimit
+from sociable.web.pages.compose import MAX_UPLOAD
 from sociable.web.pages.render import render
 from sociable.web.security import derive_key
 
@@ -85,6 +87,9 @@ def create_app(
         same_site="lax",
         https_only=secure_cookies,
     )
+
+    # Uploads may be as large as the composer takes, plus room for the form around them.
+    app.add_middleware(BodyLimit, limits={"/compose": MAX_UPLOAD + 1024 * 1024})
 
     @app.middleware("http")
     async def security_headers(
