@@ -12,6 +12,7 @@ from sociable.cli.state import get_state
 from sociable.clock import system_clock
 from sociable.errors import UserError
 from sociable.track import links as links_mod
+from sociable.track.changes import WATCH_EVERY
 from sociable.track.qr import write_qr
 from sociable.workspaces import current_workspace
 
@@ -126,8 +127,9 @@ def disable(
         workspace = current_workspace(session, state.settings)
         links_mod.set_disabled(session, code, workspace_id=workspace.id, disabled=not enable)
     console.print(
-        f"{code} {'enabled' if enable else 'disabled'} (servers notice within "
-        f"{state.settings.track.cache_ttl:g}s)"
+        f"{code} {'enabled' if enable else 'disabled'} (redirect servers notice within about "
+        f"{WATCH_EVERY:g} s, or {state.settings.track.cache_ttl:g} s if they cannot reach the "
+        "database)"
     )
 
 
