@@ -327,3 +327,57 @@ def test_runs_left_by_a_stopped_server_are_marked_failed(db: Database) -> None:
     assert states["https://b.example/"][0] == "failed"
     assert states["https://c.example/"] == ("done", None)
     assert states["/srv/site"] == ("running", None)
+
+
+def test_cancel_a_running_audit_keeps_the_pages_done(aweb: WebApp) -> None:
+    gate = Gate(home_free=True)  # the home page answers, the three pages it links to hang
+    try:
+        editor = aweb.as_token("editor")
+        run_id = editor.post("/api/v1/audits", json={"url": gate.url}).json()["id"]
+        end = time.monotonic() + 30
+        while (body := editor.get(f"/api/v1/audits/{run_id}").json())["pages_done"] < 1:
+            assert body["status"] in ("queued", "running") and time.monotonic() < end
+            time.sleep(0.05)
+        assert aweb.as_token("viewer").post(f"/api/v1/audits/{run_id}/cancel").status_code == 403
+        r = editor.post(f"/api/v1/audits/{run_id}/cancel")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+        # The crawl stops while its fetches still hang (the gate stays shut) and saves the home.
+        while (body := editor.get(f"/api/v1/audits/{run_id}").json())["finished_at"] is None:
+            assert time.monotonic() < end, body
+            time.sleep(0.05)
+        assert body["status"] == "cancelled" and body["pages"] == 1
+        assert body["error"] == "cancelled by editor@acme.example"
+        assert editor.post(f"/api/v1/audits/{run_id}/cancel").status_code == 409
+        report = aweb.login("viewer@acme.example").get(f"/audits/{run_id}").text
+        assert "cancelled by editor@acme.example after 1 page(s)" in report
+        assert editor.delete(f"/api/v1/audits/{run_id}").status_code == 204  # no longer active
+    finally:
+        gate.open.set()
+        gate.server.shutdown()
+
+
+def test_a_cancelled_queued_run_never_starts(db: Database) -> None:
+    ws_id = _workspace(db)
+    gate = Gate()
+    jobs = AuditJobs(db, private_settings(), max_running=1)
+    try:
+        first = jobs.start(ws_id, gate.url, max_pages=1)
+        second = jobs.start(ws_id, gate.url, max_pages=1)
+        end = time.monotonic() + 30
+        while _status(db, first).status != "running":
+            assert time.monotonic() < end
+            time.sleep(0.05)
+        with db.session() as s:
+            run = s.get(AuditRun, second)
+            assert run is not None and run.status == "queued"
+            jobs.cancel(s, run, "owner@acme.example")
+        gate.open.set()
+        jobs.join(first, 30)
+        jobs.join(second, 30)
+        assert _status(db, first).status == "done"
+        cancelled = _status(db, second)
+        assert (cancelled.status, cancelled.pages) == ("cancelled", 0)
+        assert cancelled.finished_at is not None
+    finally:
+        gate.open.set()
+        gate.server.shutdown()

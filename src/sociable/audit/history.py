@@ -119,13 +119,21 @@ class RunRecorder:
 
     def fail(self, error: str) -> None:
         """Keep what was saved so far and mark the run failed with a one-line reason."""
+        self._end("failed", error)
+
+    def cancelled(self) -> None:
+        """Keep what was saved so far; the run was marked cancelled by whoever stopped it."""
+        self._end("cancelled", None)
+
+    def _end(self, status: str, error: str | None) -> None:
         self._flush()
         with self.db.session() as session:
             run = session.get(AuditRun, self.run_id)
             assert run is not None
             run.finished_at = utcnow()
-            run.status = "failed"
-            run.error = error[:2000]
+            run.status = status
+            if error is not None:
+                run.error = error[:2000]
             run.pages, run.error_pages, run.findings = (
                 self.pages,
                 self.error_pages,

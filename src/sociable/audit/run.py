@@ -261,12 +261,22 @@ def iter_site(
     *,
     on_progress: Callable[[int, int], None] | None = None,
     on_site: Callable[[SiteInfo | None], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[PageReport]:
-    """:func:`audit_site` for synchronous code: the crawl runs on its own thread and loop."""
+    """:func:`audit_site` for synchronous code: the crawl runs on its own thread and loop.
+
+    ``should_stop`` is asked after each page and every quarter second while none arrives;
+    once it says yes (or the caller stops iterating), the crawl is cancelled, in-flight
+    fetches included, and the iteration ends.
+    """
     out: queue.Queue[Any] = queue.Queue(maxsize=64)
     stop = threading.Event()
+    running: dict[str, Any] = {}
 
     async def pump() -> None:
+        running["loop"], running["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        if stop.is_set():
+            return
         async for report in audit_site(
             start_url, options, on_progress=on_progress, on_site=on_site
         ):
@@ -289,7 +299,12 @@ def iter_site(
     thread.start()
     try:
         while True:
-            item = out.get()
+            if should_stop is not None and should_stop():
+                return
+            try:
+                item = out.get(timeout=0.25 if should_stop is not None else None)
+            except queue.Empty:
+                continue
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
@@ -297,6 +312,10 @@ def iter_site(
             yield item
     finally:
         stop.set()
+        loop, task = running.get("loop"), running.get("task")
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already finished
+                loop.call_soon_threadsafe(task.cancel)
         # Drain so a blocked producer can see the stop flag and finish.
         while thread.is_alive():
             with contextlib.suppress(queue.Empty):

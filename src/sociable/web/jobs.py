@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sociable.audit.crawl import CrawlOptions, normalise_url
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_RUNNING = 2
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 MAX_PAGES_LIMIT = 5000
+ACTIVE = ("queued", "running")
 
 
 def check_start(url: str, allow_private: bool) -> str:
@@ -137,6 +138,20 @@ class AuditJobs:
         if thread is not None:
             thread.join(timeout)
 
+    def cancel(self, session: Session, run: AuditRun, by: str) -> None:
+        """Mark a queued or running run cancelled (in ``session``'s transaction). A queued run
+        never starts; a running one stops within about a second, keeping the pages done."""
+        if run.status not in ACTIVE:
+            raise UserError(f"audit #{run.id} is {run.status}, not queued or running")
+        if run.status == "queued":
+            run.finished_at = utcnow()
+        run.status = "cancelled"
+        run.error = f"cancelled by {by}"[:2000]
+
+    def _status(self, run_id: int) -> str | None:
+        with self.db.session() as session:
+            return session.scalar(select(AuditRun.status).where(AuditRun.id == run_id))
+
     def _write(self, run_id: int, **values: Any) -> None:
         with self.db.session() as session:
             session.execute(update(AuditRun).where(AuditRun.id == run_id).values(**values))
@@ -146,14 +161,32 @@ class AuditJobs:
         recorder = RunRecorder(self.db, start, "url", keep_cards=True, run_id=run_id)
         with self._slots:
             progress = _Progress()
+            checked = _Progress()
             try:
-                self._write(run_id, status="running")
+                with self.db.session() as session:  # unless it was cancelled while queued
+                    started = session.execute(
+                        update(AuditRun)
+                        .where(AuditRun.id == run_id, AuditRun.status == "queued")
+                        .values(status="running")
+                    )
+                if not started.rowcount:  # type: ignore[attr-defined]
+                    return
 
                 def on_progress(done: int, queued: int) -> None:
                     progress.done, progress.queued = done, queued
 
+                def cancelled() -> bool:
+                    """Read the run's status from the database at most every half second."""
+                    now = time.monotonic()
+                    if now - checked.written < PROGRESS_EVERY:
+                        return False
+                    checked.written = now
+                    return self._status(run_id) != "running"
+
                 site = SiteScore()
-                for report in iter_site(start, options, on_progress=on_progress):
+                for report in iter_site(
+                    start, options, on_progress=on_progress, should_stop=cancelled
+                ):
                     recorder.add(report)
                     site.add(report)
                     now = time.monotonic()
@@ -164,6 +197,10 @@ class AuditJobs:
                             pages_done=max(progress.done, recorder.pages),
                             pages_queued=max(progress.queued, recorder.pages),
                         )
+                if self._status(run_id) == "cancelled":
+                    recorder.cancelled()
+                    self._write(run_id, pages_done=recorder.pages)
+                    return
                 recorder.finish(site.score, site.categories)
                 self._write(run_id, pages_done=recorder.pages, pages_queued=recorder.pages)
             except Exception as exc:  # a run must end in a state the user can see

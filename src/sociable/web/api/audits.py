@@ -34,7 +34,7 @@ from sociable.store.models.audit import AuditFinding, AuditPage, AuditRun
 from sociable.web.api.schemas import Problem
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.idempotency import idempotent
-from sociable.web.jobs import MAX_PAGES_LIMIT, audit_jobs
+from sociable.web.jobs import ACTIVE, MAX_PAGES_LIMIT, audit_jobs
 
 router = APIRouter(prefix="/audits", tags=["audits"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -43,7 +43,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem},
     404: {"model": Problem},
 }
-ACTIVE = ("queued", "running")
 MAX_ID = 2**31 - 1
 
 
@@ -57,7 +56,7 @@ class AuditOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     target: str
-    status: str = Field(description="queued, running, done or failed")
+    status: str = Field(description="queued, running, done, failed or cancelled")
     started_at: datetime
     finished_at: datetime | None
     pages_done: int
@@ -293,6 +292,25 @@ def delete_audit(
         raise HTTPException(status.HTTP_409_CONFLICT, "the audit is still running")
     session.delete(run)
     return Response(status_code=204)
+
+
+@router.post(
+    "/{audit_id}/cancel", response_model=AuditOut, responses={**ERRORS, 409: {"model": Problem}}
+)
+def cancel_audit(
+    audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request: Request,
+    who: Principal = Depends(require(Role.EDITOR)),
+    session: Session = Depends(session_scope, scope="function"),
+) -> AuditRun:
+    """Stop a queued or running audit (409 otherwise); the pages audited so far are kept."""
+    run = get_run(session, who, audit_id)
+    try:
+        audit_jobs(request.app.state).cancel(session, run, who.email)
+    except UserError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    session.flush()
+    return run
 
 
 @router.post(

@@ -150,7 +150,8 @@ def audit_progress(
 ) -> HTMLResponse:
     """The progress box HTMX polls; once the run ends, HTMX reloads the page (the report)."""
     run = get_run(session, who, run_id)
-    response = render(request, "_audit_progress.html", who=who, run=run)
+    can_write = who.at_least(Role.EDITOR)
+    response = render(request, "_audit_progress.html", who=who, run=run, can_write=can_write)
     if run.status not in ACTIVE and request.headers.get("hx-request"):
         response.headers["HX-Refresh"] = "true"
     return response
@@ -178,6 +179,23 @@ def rerun_page(
         status_code=303,
         background=BackgroundTask(jobs.launch, pending),
     )
+
+
+@router.post("/audits/{run_id}/cancel")
+def cancel_page(
+    request: Request,
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    who: Principal = Depends(require(Role.EDITOR)),
+    session: Session = Depends(session_scope, scope="function"),
+) -> RedirectResponse:
+    run = get_run(session, who, run_id)
+    try:
+        audit_jobs(request.app.state).cancel(session, run, who.email)
+    except UserError as exc:
+        request.session["flash"] = str(exc)
+    else:
+        request.session["flash"] = f"Cancelled audit #{run_id}; the pages done so far are kept."
+    return RedirectResponse(f"/audits/{run_id}", status_code=303)
 
 
 @router.post("/audits/{run_id}/delete")
