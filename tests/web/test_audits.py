@@ -307,6 +307,9 @@ def test_seeded_folder_audit_shows_in_the_workspace(web: WebApp, tmp_path: Path)
     assert (
         "Demo home" in html and "Audit again" not in html
     )  # folders are never re-run from the web
+    # named by the site it stands for, never by the server's file path
+    assert "<h1>https://demo.example/" in html and str(tmp_path) not in html
+    assert str(tmp_path) not in web.login("viewer@acme.example").get("/audits").text
     refused = web.as_token("editor").post(f"/api/v1/audits/{run_id}/rerun")
     assert refused.status_code == 400
 

@@ -34,6 +34,13 @@ class AuditRun(Base):
     findings: Mapped[int] = mapped_column(Integer, default=0)
     # The options the run used (select/ignore, max pages ...), for the record.
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    @property
+    def shown_target(self) -> str:
+        """What to call the target on a page: a folder audited as a site shows the site's
+        URL, not the server's file path."""
+        base = (self.options or {}).get("base_url")
+        return str(base) if self.kind != "url" and base else self.target
     # Runs started from the web belong to a workspace and report progress while they run;
     # CLI runs have no workspace and are saved as "done" when they finish.
     workspace_id: Mapped[int | None] = mapped_column(

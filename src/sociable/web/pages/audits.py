@@ -47,7 +47,7 @@ def _list(
     targets: dict[str, list[int | None]] = {}
     for run in runs:
         if run.status == "done":
-            targets.setdefault(run.target, []).append(run.site_score)
+            targets.setdefault(run.shown_target, []).append(run.site_score)
     return render(
         request,
         "audits.html",
