@@ -41,6 +41,7 @@ class AuditRun(Base):
         URL, not the server's file path."""
         base = (self.options or {}).get("base_url")
         return str(base) if self.kind != "url" and base else self.target
+
     # Runs started from the web belong to a workspace and report progress while they run;
     # CLI runs have no workspace and are saved as "done" when they finish.
     workspace_id: Mapped[int | None] = mapped_column(
