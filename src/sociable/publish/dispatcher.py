@@ -67,7 +67,7 @@ from sociable.publish.states import (
     transition_batch,
     transition_many,
 )
-from sociable.store.db import Database
+from sociable.store.db import Database, dialect_insert
 from sociable.store.models import Account
 from sociable.store.models.publish import (
     AccountThrottle,
@@ -947,14 +947,7 @@ class Dispatcher:
 
     def _throttle(self, s: Session, account_id: int, until: datetime, reason: str) -> None:
         """No claims for ``account_id`` before ``until`` (extends, never shortens)."""
-        if self.db.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(AccountThrottle)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(AccountThrottle)
+        stmt = dialect_insert(self.db.dialect, AccountThrottle)
         stmt = stmt.values(account_id=account_id, until=until, reason=reason[:500])
         stmt = stmt.on_conflict_do_update(
             index_elements=[AccountThrottle.account_id],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,6 +92,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def dialect_insert(dialect: str, target: Any) -> Any:
+    """``INSERT`` for ``target`` with this dialect's ``ON CONFLICT`` (PostgreSQL or SQLite)."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(target)
 
 
 def open_database(url: str, *, check: bool = True, **kwargs: Any) -> Database:

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sociable.store.db import Database
+from sociable.store.db import Database, dialect_insert
 from sociable.store.models.track import Conversion, ShortLink, TrackLogOffset
 from sociable.track.clicklog import list_segments
 from sociable.track.enrich import agent, referrer_host
@@ -38,10 +37,6 @@ log = logging.getLogger(__name__)
 loads = json.JSONDecoder().decode  # skips json.loads' encoding sniffing per line
 
 READ_CHUNK = 4 * 1024 * 1024
-
-
-def _insert(db: Database, model: Any) -> Any:
-    return (postgresql if db.dialect == "postgresql" else sqlite).insert(model)
 
 
 @lru_cache(maxsize=4096)
@@ -168,7 +163,7 @@ def write_records(db: Database, session: Session, records: list[Any]) -> None:
         session.connection().exec_driver_sql(_click_sql(dialect), clicks)
     for conv in conversions:  # few; one at a time so a duplicate order id is skipped alone
         session.execute(
-            _insert(db, Conversion)
+            dialect_insert(db.dialect, Conversion)
             .values(**conv)
             .on_conflict_do_nothing(index_elements=["workspace_id", "order_id"])
         )

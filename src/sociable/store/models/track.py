@@ -22,10 +22,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sociable.store.base import Base, Timestamped, UTCDateTime, utcnow
+from sociable.store.db import dialect_insert
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -131,11 +131,9 @@ def _bump_link_version(session: Session, _context: Any) -> None:
     )
     if not changed:
         return
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
     table = TrackLinkVersion.__table__
     session.execute(
-        insert(table)
+        dialect_insert(session.get_bind().dialect.name, table)
         .values(id=1, version=1)
         .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
     )
