@@ -18,6 +18,7 @@ import httpx
 
 from sociable.net import FetchError
 from sociable.publish.connectors.base import (
+    AuthExpired,
     ConnectorError,
     MediaItem,
     OutcomeUnknown,
@@ -83,6 +84,31 @@ def check_status(response: httpx.Response, *, write: bool) -> None:
 
 def rate_limited(response: httpx.Response, message: str) -> RateLimited:
     return RateLimited(message, _retry_after(response))
+
+
+def raise_for_rest(
+    response: httpx.Response,
+    *,
+    write: bool,
+    network: str,
+    detail: str,
+    duplicate_status: int | None = None,
+) -> None:
+    """The mapping the REST networks share, with the network's own error text (``detail``):
+    429 throttled (its reset header read), 401 token, the status a network answers a
+    duplicate post with, any other 4xx refused; 5xx and the rest as :func:`check_status`."""
+    status = response.status_code
+    if status < 400:
+        return
+    if status == 429:
+        raise rate_limited(response, f"{network} rate limit: {detail}")
+    if status == 401:
+        raise AuthExpired(f"{network} token rejected: {detail}")
+    if status == duplicate_status and "duplicate" in detail.lower():
+        raise Rejected(f"{network} refused a duplicate post: {detail}")
+    if status < 500:
+        raise Rejected(f"{network} refused it (HTTP {status}): {detail}")
+    check_status(response, write=write)
 
 
 def read_media(item: MediaItem, max_bytes: int) -> bytes:

@@ -30,12 +30,11 @@ from sociable.publish.connectors.base import (
 )
 from sociable.publish.connectors.http import (
     check_media,
-    check_status,
     follow_up,
     json_of,
     keep_expiry,
     media_kind,
-    rate_limited,
+    raise_for_rest,
     read_media,
     send,
 )
@@ -307,16 +306,6 @@ def _detail(response: httpx.Response) -> str:
 
 def _raise_for(response: httpx.Response, *, write: bool) -> None:
     """LinkedIn errors are ``{status, serviceErrorCode, code, message}``."""
-    status = response.status_code
-    if status < 400:
-        return
-    detail = _detail(response)
-    if status == 429:
-        raise rate_limited(response, f"LinkedIn throttled the request: {detail}")
-    if status == 401:
-        raise AuthExpired(f"LinkedIn token expired or revoked: {detail}")
-    if status == 422 and "duplicate" in detail.lower():
-        raise Rejected(f"LinkedIn refused a duplicate post: {detail}")
-    if 400 <= status < 500:
-        raise Rejected(f"LinkedIn refused it (HTTP {status}): {detail}")
-    check_status(response, write=write)
+    raise_for_rest(
+        response, write=write, network="LinkedIn", detail=_detail(response), duplicate_status=422
+    )

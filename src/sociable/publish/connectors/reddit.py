@@ -29,11 +29,10 @@ from sociable.publish.connectors.base import (
     content_fingerprint,
 )
 from sociable.publish.connectors.http import (
-    check_status,
     follow_up,
     json_of,
     keep_expiry,
-    rate_limited,
+    raise_for_rest,
     seconds_in,
     send,
 )
@@ -216,14 +215,5 @@ def _raise_errors(errors: list[Any], response: httpx.Response) -> None:
 
 
 def _raise_for(response: httpx.Response, *, write: bool) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    if status == 429:
-        # x-ratelimit-reset is seconds until the window resets (Reddit API rules)
-        raise rate_limited(response, "Reddit rate limit (HTTP 429)")
-    if status == 401:
-        raise AuthExpired(f"Reddit token rejected: {response.text[:200]}")
-    if 400 <= status < 500:
-        raise Rejected(f"Reddit refused it (HTTP {status}): {response.text[:200]}")
-    check_status(response, write=write)
+    # x-ratelimit-reset is seconds until the window resets (Reddit API rules)
+    raise_for_rest(response, write=write, network="Reddit", detail=response.text[:200])

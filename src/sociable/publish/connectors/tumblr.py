@@ -26,11 +26,10 @@ from sociable.publish.connectors.base import (
 )
 from sociable.publish.connectors.http import (
     check_media,
-    check_status,
     json_of,
     keep_expiry,
     media_kind,
-    rate_limited,
+    raise_for_rest,
     read_media,
     send,
 )
@@ -186,14 +185,4 @@ def _detail(response: httpx.Response) -> str:
 
 
 def _raise_for(response: httpx.Response, *, write: bool) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    detail = _detail(response)
-    if status == 429:
-        raise rate_limited(response, f"Tumblr rate limit: {detail}")
-    if status == 401:
-        raise AuthExpired(f"Tumblr token rejected: {detail}")
-    if 400 <= status < 500:
-        raise Rejected(f"Tumblr refused it (HTTP {status}): {detail}")
-    check_status(response, write=write)
+    raise_for_rest(response, write=write, network="Tumblr", detail=_detail(response))

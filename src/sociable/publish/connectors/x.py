@@ -31,12 +31,11 @@ from sociable.publish.connectors.base import (
 )
 from sociable.publish.connectors.http import (
     check_media,
-    check_status,
     follow_up,
     json_of,
     keep_expiry,
     media_kind,
-    rate_limited,
+    raise_for_rest,
     read_media,
     send,
 )
@@ -276,20 +275,10 @@ def _detail(response: httpx.Response) -> str:
 
 
 def _raise_for(response: httpx.Response, *, write: bool) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    detail = _detail(response)
-    if status == 429:
-        # x-rate-limit-reset is an epoch timestamp (docs: fundamentals/rate-limits)
-        raise rate_limited(response, f"X rate limit or usage cap: {detail}")
-    if status == 401:
-        raise AuthExpired(f"X token rejected: {detail}")
-    if status == 403 and "duplicate" in detail.lower():
-        raise Rejected(f"X refused a duplicate post: {detail}")
-    if 400 <= status < 500:
-        raise Rejected(f"X refused it (HTTP {status}): {detail}")
-    check_status(response, write=write)
+    # x-rate-limit-reset is an epoch timestamp (docs: fundamentals/rate-limits)
+    raise_for_rest(
+        response, write=write, network="X", detail=_detail(response), duplicate_status=403
+    )
 
 
 def _time(value: Any) -> datetime | None:
