@@ -75,6 +75,9 @@ class _Entry:
         self.expires = expires
         self.until = until
 
+    def live(self, now: float) -> bool:
+        return self.expires is None or self.expires > now
+
 
 class NotFoundLimiter:
     """Counts 404s per client per minute, in bounded memory."""
@@ -358,7 +361,7 @@ class TrackApp:
         entry = found[0]
         if (
             entry is None
-            or (entry.expires is not None and entry.expires <= now)
+            or not entry.live(now)
             or int(now // 86400) != self._salt_day
             or not self._keeping_up()
         ):
@@ -390,13 +393,12 @@ class TrackApp:
                 send, 429, b"too many unknown codes\n", [_TEXT, _NO_STORE, (b"retry-after", b"60")]
             )
             return
-        if entry is None or (entry.expires is not None and entry.expires <= now):
+        if entry is None or not entry.live(now):
             await self._not_found(send, self._client_key(ip), minute)
             return
         await self._daily_salt(now)
-        await self._wait_for_flusher()
         line, location = self._click(entry, code, now, head, who)
-        self.log.append(line)
+        await self._append(line)
         await send(
             {
                 "type": "http.response.start",
@@ -406,17 +408,14 @@ class TrackApp:
         )
         await send({"type": "http.response.body", "body": b""})
 
-    async def _wait_for_flusher(self) -> None:
-        """When the flusher is far behind, wait for it (backpressure)."""
+    async def _append(self, line: bytes) -> None:
+        """Write ahead; when the flusher is far behind, wait for it (backpressure)."""
         limit = self.settings.max_backlog_bytes
         if self.flusher.pending > limit:
             self.flusher.wake()
             deadline = time.monotonic() + BACKLOG_WAIT
             while self.flusher.pending > limit // 2 and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
-
-    async def _append(self, line: bytes) -> None:
-        await self._wait_for_flusher()
         self.log.append(line)
 
     async def _not_found(self, send: Send, client: bytes, minute: int) -> None:

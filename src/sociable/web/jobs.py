@@ -161,7 +161,7 @@ class AuditJobs:
         recorder = RunRecorder(self.db, start, "url", keep_cards=True, run_id=run_id)
         with self._slots:
             progress = _Progress()
-            checked = _Progress()
+            checked_at = 0.0
             try:
                 with self.db.session() as session:  # unless it was cancelled while queued
                     started = session.execute(
@@ -177,10 +177,11 @@ class AuditJobs:
 
                 def cancelled() -> bool:
                     """Read the run's status from the database at most every half second."""
+                    nonlocal checked_at
                     now = time.monotonic()
-                    if now - checked.written < PROGRESS_EVERY:
+                    if now - checked_at < PROGRESS_EVERY:
                         return False
-                    checked.written = now
+                    checked_at = now
                     return self._status(run_id) != "running"
 
                 site = SiteScore()
