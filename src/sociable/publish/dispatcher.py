@@ -208,9 +208,12 @@ class Dispatcher:
         return timedelta(seconds=self.settings.lease_seconds)
 
     def _begin_write(self, session: Session) -> None:
-        """SQLite: take the write lock now, so a claim is one writer's, start to end."""
+        """SQLite: take the write lock now, so a claim is one writer's, start to end.
+
+        ``Database.session`` begins every SQLite transaction with ``BEGIN IMMEDIATE``; this
+        starts it (takes the lock) before the first read."""
         if self.db.dialect == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            session.connection()
 
     def _locking(self, stmt: Any, *of: Any) -> Any:
         if self.db.dialect == "postgresql":

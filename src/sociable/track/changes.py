@@ -19,6 +19,6 @@ WATCH_EVERY = 1.0
 
 def link_version(db: Database) -> int:
     """The counter now (0 before any link was changed)."""
-    with db.session() as session:
+    with db.read_session() as session:
         found = session.scalar(select(TrackLinkVersion.version).where(TrackLinkVersion.id == 1))
         return int(found or 0)

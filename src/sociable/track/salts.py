@@ -26,7 +26,7 @@ def day_of(epoch: float) -> str:
 
 def salt_for(db: Database, day: str) -> bytes:
     """The salt for ``day`` (``YYYY-MM-DD``), created on first use; older salts dropped."""
-    with db.session() as session:
+    with db.read_session() as session:
         found = session.get(TrackSalt, day)
         if found is not None:
             return found.salt

@@ -273,7 +273,7 @@ class TrackApp:
     # -- redirects -------------------------------------------------------------------------
 
     def _lookup(self, code: str) -> _Entry | None:
-        with self.db.session() as session:
+        with self.db.read_session() as session:  # never queued behind a writer
             link = session.scalar(select(ShortLink).where(ShortLink.code == code))
             if link is None or link.disabled:
                 return None

@@ -19,6 +19,8 @@ from sociable.errors import UserError
 from sociable.store.db import Database
 from sociable.web import api, pages
 from sociable.web.bodylimit import BodyLimit
+from sociable.web.deps import TokenUse
+from sociable.web.idempotency import Purger
 from sociable.web.pages.compose import MAX_UPLOAD
 from sociable.web.pages.render import render
 from sociable.web.security import derive_key
@@ -76,6 +78,8 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.db = db
+    app.state.token_use = TokenUse()
+    app.state.idempotency_purger = Purger()
     app.state.link_key = derive_key(secret, "review-link")  # signed client review links
     app.state.settings = settings or Settings()
     app.state.media_dir = media_dir or app.state.settings.base_dir / "media"
@@ -122,7 +126,9 @@ def create_app(
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
+        """Answered on the event loop itself: it shows the loop is free, and it does not
+        queue for the thread pool behind requests waiting for the database."""
         return {"status": "ok"}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sociable.store.models import Account, Role
 from sociable.web.api.schemas import AccountIn, AccountOut, AccountPatch, Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -58,11 +58,12 @@ def list_accounts(
     response_model=AccountOut,
     responses={**ERRORS, 409: {"model": Problem}},
 )
-async def create_account(
+def create_account(
     body: AccountIn,
     request: Request,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     def create() -> AccountOut:
         exists = session.scalar(
@@ -89,7 +90,7 @@ async def create_account(
             raise HTTPException(status.HTTP_409_CONFLICT, "that account exists") from None
         return _out(account)
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create)
 
 
 @router.get("/{account_id}", response_model=AccountOut, responses=ERRORS)

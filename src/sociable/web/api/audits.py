@@ -33,7 +33,7 @@ from sociable.store.models import Role
 from sociable.store.models.audit import AuditFinding, AuditPage, AuditRun
 from sociable.web.api.schemas import Problem
 from sociable.web.deps import Principal, principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 from sociable.web.jobs import ACTIVE, MAX_PAGES_LIMIT, audit_jobs
 
 router = APIRouter(prefix="/audits", tags=["audits"])
@@ -249,12 +249,13 @@ def list_audits(
 @router.post(
     "", status_code=201, response_model=AuditOut, responses={**ERRORS, 422: {"model": Problem}}
 )
-async def start_audit(
+def start_audit(
     body: AuditIn,
     request: Request,
     tasks: BackgroundTasks,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     """Start a site audit in the background; poll GET /audits/{id} for its progress."""
     jobs = audit_jobs(request.app.state)
@@ -264,7 +265,7 @@ async def start_audit(
         tasks.add_task(jobs.launch, pending)  # after the commit, so the thread sees the row
         return AuditOut.model_validate(session.get(AuditRun, pending.run_id))
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create)
 
 
 @router.get("/{audit_id}", response_model=AuditDetail, responses=ERRORS)
@@ -319,12 +320,13 @@ def cancel_audit(
     response_model=AuditOut,
     responses={**ERRORS, 422: {"model": Problem}},
 )
-async def rerun_audit(
+def rerun_audit(
     audit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     tasks: BackgroundTasks,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     """Audit the same target again (the new run is compared with this one's)."""
     run = get_run(session, who, audit_id)
@@ -337,7 +339,7 @@ async def rerun_audit(
         tasks.add_task(jobs.launch, pending)
         return AuditOut.model_validate(session.get(AuditRun, pending.run_id))
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create)
 
 
 @router.get("/{audit_id}/findings", response_model=list[FindingOut], responses=ERRORS)

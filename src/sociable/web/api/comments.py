@@ -15,7 +15,7 @@ from sociable.store.models.review import ReviewComment
 from sociable.web import reviews
 from sociable.web.api.posts import ERRORS, _get, workspace_of
 from sociable.web.deps import Principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
 router = APIRouter(prefix="/posts", tags=["reviews"])
 # Ids are 32-bit integers in the database: a larger one is a 422, not a driver error.
@@ -60,12 +60,13 @@ def list_comments(
 
 
 @router.post("/{post_id}/comments", status_code=201, response_model=CommentOut, responses=ERRORS)
-async def add_comment(
+def add_comment(
     post_id: PostId,
     body: CommentIn,
     request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     post = _get(session, workspace_of(session, who), post_id)
 
@@ -75,4 +76,4 @@ async def add_comment(
         )
         return comment_out(row)
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create)

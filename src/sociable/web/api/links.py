@@ -25,7 +25,7 @@ from sociable.track.qr import write_qr
 from sociable.track.report import By, Row, link_report, totals
 from sociable.web.api.schemas import Problem
 from sociable.web.deps import Principal, principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
 router = APIRouter(tags=["links"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -226,11 +226,12 @@ def list_links_api(
 @router.post(
     "/links", status_code=201, response_model=LinkOut, responses={**ERRORS, 422: {"model": Problem}}
 )
-async def create_link_api(
+def create_link_api(
     body: LinkIn,
     request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     base = base_url(request)
 
@@ -249,7 +250,7 @@ async def create_link_api(
         )
         return link_out(link, base, 0)
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create)
 
 
 @router.get("/links/{code}", response_model=LinkOut, responses=ERRORS)

@@ -23,7 +23,7 @@ from sociable.store.models import Role, Workspace
 from sociable.store.models.publish import Approval, Post
 from sociable.web.api.schemas import Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -154,11 +154,12 @@ def list_posts(
 
 
 @router.post("", status_code=201, response_model=PostOut, responses=ERRORS)
-async def create_post(
+def create_post(
     body: PostIn,
     request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     workspace = workspace_of(session, who)
     settings: Settings = request.app.state.settings
@@ -184,7 +185,7 @@ async def create_post(
         )
         return _out(post, workspace)
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create)
 
 
 @router.get("/{post_id}", response_model=PostOut, responses=ERRORS)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sociable.store.models.web import ApiToken
 from sociable.web.api.schemas import Problem, RowId, TokenCreated, TokenIn, TokenOut
 from sociable.web.deps import Principal, principal, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 from sociable.web.security import new_api_token
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -41,17 +41,20 @@ def list_tokens(
 
 
 @router.post("", status_code=201, response_model=TokenCreated, responses=ERRORS)
-async def create_token(
+def create_token(
     body: TokenIn,
     request: Request,
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
-    return await idempotent(
+    return idempotent(
         request,
         session,
         who,
+        idem,
         lambda: issue_token(session, who.user_id, who.workspace_id, body.name),
+        secret=("token",),
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sociable.store.models import Membership, Role, User
 from sociable.web.api.schemas import InvitationIn, InvitationOut, MemberOut, Problem
 from sociable.web.deps import Principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 from sociable.web.invitations import invite
 
 router = APIRouter(tags=["people"])
@@ -32,11 +32,12 @@ def members(
 
 
 @router.post("/invitations", status_code=201, response_model=InvitationOut, responses=ERRORS)
-async def create_invitation(
+def create_invitation(
     body: InvitationIn,
     request: Request,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     def create() -> InvitationOut:
         row, token = invite(session, who.workspace_id, body.email, body.role, who.user_id)
@@ -48,4 +49,4 @@ async def create_invitation(
             accept_url=str(request.url_for("invitation_form", token=token)),
         )
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create, secret=("accept_url",))

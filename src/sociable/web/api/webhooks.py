@@ -17,7 +17,7 @@ from sociable.store.models import Role
 from sociable.store.models.notify import WebhookEndpoint
 from sociable.web.api.schemas import Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
-from sociable.web.idempotency import idempotent
+from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -68,11 +68,12 @@ def list_webhooks(
 
 
 @router.post("", status_code=201, response_model=WebhookCreated, responses=ERRORS)
-async def create_webhook(
+def create_webhook(
     body: WebhookIn,
     request: Request,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
+    idem: IdempotencyKey | None = Depends(idempotency_key),
 ) -> JSONResponse:
     settings: Settings = request.app.state.settings
     if body.allow_private and not settings.publish.allow_private:
@@ -97,7 +98,7 @@ async def create_webhook(
         session.flush()
         return WebhookCreated(**WebhookOut.model_validate(row).model_dump(), secret=secret)
 
-    return await idempotent(request, session, who, create)
+    return idempotent(request, session, who, idem, create, secret=("secret",))
 
 
 @router.delete("/{webhook_id}", status_code=204, response_class=Response, responses=ERRORS)

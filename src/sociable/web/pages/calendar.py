@@ -16,7 +16,17 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    status,
+)
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,12 +38,11 @@ from sociable.publish import states
 from sociable.publish.calendar import calendar_items, week_start, window
 from sociable.publish.ical import build_ics
 from sociable.publish.when import parse_when
-from sociable.store.db import Database
 from sociable.store.models import Account, Role, Workspace
 from sociable.store.models.publish import Approval, Post, PubState
 from sociable.store.models.review import CalendarFeed, ReviewRequest
 from sociable.web.api.publications import get_publication, query_publications, retry
-from sociable.web.deps import Principal, principal, require, session_scope
+from sociable.web.deps import Principal, principal, require, session_scope, token_use
 from sociable.web.pages.compose import is_id
 from sociable.web.pages.render import render, safe_next
 from sociable.web.security import hash_token, new_api_token
@@ -286,13 +295,10 @@ def reschedule_page(
     post = session.get(Post, post_id)
     if workspace is None or post is None or post.workspace_id != workspace.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such post")
-    db: Database = request.app.state.db
     try:
         moment = parse_when(when, workspace.timezone, "when")
-        with db.session() as write:  # its own transaction: an error moves nothing
-            moving = write.get(Post, post_id)
-            assert moving is not None
-            domain.reschedule_post(write, moving, moment, now=datetime.now(UTC))
+        with session.begin_nested():  # a savepoint of its own: an error moves nothing
+            domain.reschedule_post(session, post, moment, now=datetime.now(UTC))
     except UserError as exc:
         return _back(request, next, f"Not moved: {exc}")
     local = moment.astimezone(zone(workspace.timezone))
@@ -340,6 +346,8 @@ def revoke_feed(
 
 @router.get("/calendar.ics", name="calendar_feed")
 def calendar_ics(
+    request: Request,
+    tasks: BackgroundTasks,
     token: str = Query("", max_length=200),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Response:
@@ -352,7 +360,7 @@ def calendar_ics(
     if feed is None or workspace is None or not token:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such calendar feed")
     now = datetime.now(UTC)
-    feed.last_used_at = now
+    token_use(request).note(tasks, request.app.state.db, feed)
     items = calendar_items(
         session,
         workspace,

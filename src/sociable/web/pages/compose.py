@@ -21,7 +21,6 @@ from typing import Any
 
 import imagesize
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,7 +40,7 @@ from sociable.publish.when import parse_when
 from sociable.store.models import Account, MediaAsset, Role, Workspace
 from sociable.store.models.publish import Post
 from sociable.web import linkpreview, reviews
-from sociable.web.deps import Principal, require, session_scope
+from sociable.web.deps import Principal, read_scope, require, session_scope
 from sociable.web.pages.render import render
 
 router = APIRouter()
@@ -286,23 +285,24 @@ def draft_of(session: Session, post: Post) -> Draft:
     )
 
 
+async def posted_draft(request: Request) -> Draft:
+    """The composer's form as a Draft (read on the event loop; no database here)."""
+    return read_draft(await request.form())
+
+
 @router.post("/compose/check", response_class=HTMLResponse)
-async def compose_check(
+def compose_check(
     request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
-    session: Session = Depends(session_scope, scope="function"),
+    draft: Draft = Depends(posted_draft),
+    session: Session = Depends(read_scope, scope="function"),
 ) -> HTMLResponse:
-    """The live panel alone (HTMX swaps it in while the person types)."""
-    draft = read_draft(await request.form())
-
-    def build() -> HTMLResponse:
-        workspace = session.get(Workspace, who.workspace_id)
-        assert workspace is not None
-        tabs = live_view(session, workspace, draft, request.app.state.settings)
-        return render(request, "_compose_live.html", who=who, tabs=tabs, draft=draft)
-
-    # Lint, adapt and the link fetch block: keep them off the event loop.
-    return await run_in_threadpool(build)
+    """The live panel alone (HTMX swaps it in while the person types). It only reads, so
+    it takes no write lock while lint, adapt and the link fetch run (in the thread pool)."""
+    workspace = session.get(Workspace, who.workspace_id)
+    assert workspace is not None
+    tabs = live_view(session, workspace, draft, request.app.state.settings)
+    return render(request, "_compose_live.html", who=who, tabs=tabs, draft=draft)
 
 
 def field_of(message: str) -> str:
@@ -462,52 +462,63 @@ def _save(
     return post.id, min(dues) if dues else None
 
 
-@router.post("/compose", response_class=HTMLResponse)
-async def compose_submit(
-    request: Request,
-    who: Principal = Depends(require(Role.EDITOR)),
-    session: Session = Depends(session_scope, scope="function"),
-) -> Response:
-    form = await request.form()
-    draft = read_draft(form)
-    action = _str(form, "action", 200) or "check"
+@dataclass
+class Submitted:
+    """The composer's form as posted: the draft, the button pressed, an upload's bytes."""
+
+    draft: Draft
+    action: str
     upload: tuple[str, bytes] | None = None
     error: UserError | None = None
-    if action == "upload":
+
+
+async def submitted(request: Request) -> Submitted:
+    """Read the form and any upload here, on the event loop, so the route is a plain
+    ``def`` doing its database work in the thread pool."""
+    form = await request.form()
+    posted = Submitted(read_draft(form), _str(form, "action", 200) or "check")
+    if posted.action == "upload":
         file = form.get("upload")
         try:
             if not isinstance(file, UploadFile) or not file.filename:
                 raise UserError("media: choose a file to upload")
-            upload = await read_upload(file)
+            posted.upload = await read_upload(file)
         except UserError as exc:
-            error = exc
+            posted.error = exc
+    return posted
 
-    def handle() -> Response:
-        if error is not None:
-            return _failed(request, who, session, draft, error)
-        try:
-            # Writes go through their own transaction: an error rolls all of it back and
-            # the page is drawn from the request's (untouched) session.
-            with request.app.state.db.session() as write:
-                if upload is not None:
-                    if len(draft.media_ids) >= MAX_MEDIA:
-                        raise UserError(f"media: at most {MAX_MEDIA} files")
-                    asset = _store_upload(request, write, who.workspace_id, *upload)
-                    draft.media_ids.append(asset.id)
-                    draft.alts[asset.id] = ""
-                elif action.startswith("fit:"):
-                    _fit(request, write, who.workspace_id, draft, action[4:])
-                elif action.startswith("remove:"):
-                    target = action[7:]
-                    draft.media_ids = [i for i in draft.media_ids if str(i) != target]
-                elif action in ("draft", "review", "schedule", "queue"):
-                    post_id, due = _save(request, write, who, draft, action)
-                    return _saved(request, write, who, action, post_id, due)
-        except UserError as exc:
-            return _failed(request, who, session, draft, exc)
-        return _page(request, who, session, draft)
 
-    return await run_in_threadpool(handle)
+@router.post("/compose", response_class=HTMLResponse)
+def compose_submit(
+    request: Request,
+    who: Principal = Depends(require(Role.EDITOR)),
+    posted: Submitted = Depends(submitted),
+    session: Session = Depends(session_scope, scope="function"),
+) -> Response:
+    draft, action, upload = posted.draft, posted.action, posted.upload
+    if posted.error is not None:
+        return _failed(request, who, session, draft, posted.error)
+    try:
+        # The writes go in a savepoint: an error rolls all of them back and the page is
+        # drawn from the request's session as it was before.
+        with session.begin_nested():
+            if upload is not None:
+                if len(draft.media_ids) >= MAX_MEDIA:
+                    raise UserError(f"media: at most {MAX_MEDIA} files")
+                asset = _store_upload(request, session, who.workspace_id, *upload)
+                draft.media_ids.append(asset.id)
+                draft.alts[asset.id] = ""
+            elif action.startswith("fit:"):
+                _fit(request, session, who.workspace_id, draft, action[4:])
+            elif action.startswith("remove:"):
+                target = action[7:]
+                draft.media_ids = [i for i in draft.media_ids if str(i) != target]
+            elif action in ("draft", "review", "schedule", "queue"):
+                post_id, due = _save(request, session, who, draft, action)
+                return _saved(request, session, who, action, post_id, due)
+    except UserError as exc:
+        return _failed(request, who, session, draft, exc)
+    return _page(request, who, session, draft)
 
 
 def _failed(

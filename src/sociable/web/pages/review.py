@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,7 +16,6 @@ from sociable.clock import zone
 from sociable.errors import UserError
 from sociable.publish import posts as domain
 from sociable.publish.when import parse_when
-from sociable.store.db import Database
 from sociable.store.models import Account, Role, Workspace
 from sociable.store.models.publish import Approval, Post
 from sociable.store.models.review import ReviewRequest
@@ -164,11 +164,13 @@ def post_page(
     return _page(request, who, session, _post(session, who, post_id))
 
 
-def _writing(request: Request) -> AbstractContextManager[Session]:
-    """A transaction of its own for a write: an error rolls all of it back, and the page
-    showing the error is drawn from the request's untouched session."""
-    db: Database = request.app.state.db
-    return db.session()
+@contextmanager
+def _writing(session: Session) -> Iterator[Session]:
+    """A savepoint of its own for a write: an error rolls all of it back, and the page
+    showing the error is drawn from the request's session as it was before. (Not a second
+    transaction: on SQLite it would wait for the write lock this request holds.)"""
+    with session.begin_nested():
+        yield session
 
 
 def _when(raw: str, tz: str) -> datetime | None:
@@ -191,7 +193,7 @@ def submit_page(
     post = _post(session, who, post_id)
     workspace = _workspace(session, who.workspace_id)
     try:
-        with _writing(request) as write:
+        with _writing(session) as write:
             reviews.submit(
                 write,
                 _post(write, who, post_id),
@@ -215,7 +217,7 @@ def comment_page(
 ) -> Response:
     post = _post(session, who, post_id)
     try:
-        with _writing(request) as write:
+        with _writing(session) as write:
             reviews.comment(
                 write,
                 _post(write, who, post_id),
@@ -241,7 +243,7 @@ def decide_page(
     post = _post(session, who, post_id)
     workspace = _workspace(session, who.workspace_id)
     try:
-        with _writing(request) as write:
+        with _writing(session) as write:
             reviews.decide(
                 write,
                 _post(write, who, post_id),
@@ -341,7 +343,7 @@ def client_decide(
         )
     who = f"client: {name.strip() or 'anonymous'}"
     try:
-        with _writing(request) as write:
+        with _writing(session) as write:
             post, _ = reviews.read_link(write, request.app.state.link_key, token)
             if action == "comment":
                 reviews.comment(write, post, body, author_id=None, author_name=who, via_link=True)
