@@ -150,7 +150,10 @@ async def load(url: str, token: str, clients: int, duration: float) -> Result:
             async with httpx.AsyncClient(base_url=url, timeout=30) as c:
                 while time.perf_counter() < end:
                     start = time.perf_counter()
-                    await c.get("/healthz")
+                    try:
+                        await c.get("/healthz")
+                    except httpx.HTTPError as exc:  # counted as 30 s
+                        result.errors[f"healthz {type(exc).__name__}"] += 1
                     result.health.append(time.perf_counter() - start)
                     await asyncio.sleep(0.05)
 
