@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -219,7 +218,7 @@ def report(name: str, r: Result) -> float:
         f"errors {dict(r.errors) or 0}  p50 {pct(r.latencies, 0.5) * 1000:.1f} ms  "
         f"p99 {pct(r.latencies, 0.99) * 1000:.1f} ms  "
         f"/healthz p50 {pct(r.health, 0.5) * 1000:.1f} ms p99 {pct(r.health, 0.99) * 1000:.1f} ms "
-        f"(n={len(r.health)}, median {statistics.median(r.health) * 1000 if r.health else 0:.1f})",
+        f"(n={len(r.health)})",
         flush=True,
     )
     return rate
