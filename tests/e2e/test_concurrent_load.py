@@ -59,17 +59,20 @@ class Served:
 
 
 @pytest.fixture
-def served(
+def served(  # type: ignore[no-untyped-def]
     cli, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Served]:  # type: ignore[no-untyped-def]
+) -> Iterator[Served]:
+    """`sociable init` (the default SQLite file, or the fresh PostgreSQL schema), an owner
+    with an API token, and `sociable serve` on a free loopback port."""
     monkeypatch.chdir(tmp_path)
-    base = ["--database-url", database_url] if database_url.startswith("postgresql") else []
-    assert cli(*base, "init", "shop", "--name", "Load Shop").code == 0
-    config = tmp_path / "shop" / "sociable.toml"
-    base = ["--config", str(config), *base]
+    if database_url.startswith("sqlite"):
+        url, where = f"sqlite:///{tmp_path / 'shop' / 'sociable.db'}", []
+    else:
+        url, where = database_url, ["--database-url", database_url]
+    assert cli(*where, "init", "shop", "--name", "Load Shop").code == 0
+    base = ["--config", str(tmp_path / "shop" / "sociable.toml"), *where]
     monkeypatch.setenv("SOCIABLE_PASSWORD", "load test password")
     assert cli(*base, "users", "add", "owner@shop.example", "--role", "owner").code == 0
-    url = database_url if base[2:] else f"sqlite:///{tmp_path / 'shop' / 'sociable.db'}"
     use_box(SecretBox(load_key(None, tmp_path / "shop" / ".sociable.key")))
     db = open_database(url)
     with db.session() as s:
@@ -79,16 +82,18 @@ def served(
 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIABLE_")}
+    log = tmp_path / "serve.log"  # a file, not a pipe nobody reads (it would fill up)
+    out = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sociable.cli.app", *base, "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=out,
         stderr=subprocess.STDOUT,
     )
     address = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        assert proc.poll() is None, log.read_text()
         try:
             if httpx.get(f"{address}/healthz", timeout=2).status_code == 200:
                 break
@@ -102,6 +107,7 @@ def served(
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+        out.close()
 
 
 @dataclass

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from fastapi import HTTPException
 from sqlalchemy import select, update
 
+from sociable.store.db import Database
+from sociable.store.models import Role, Workspace
 from sociable.store.models.web import ApiToken, IdempotencyRecord
-from sociable.web.idempotency import KEEP_FOR
+from sociable.web.deps import Principal
+from sociable.web.idempotency import KEEP_FOR, IdempotencyKey, Purger, idempotent
+from sociable.workspaces import add_member
 from tests.web.conftest import WebApp
 
 SECRET_ROUTES = [
@@ -120,3 +126,32 @@ def test_last_used_at_is_written_at_most_once_a_minute(web: WebApp) -> None:
             assert c.get("/api/v1/me").status_code == 200
         time.sleep(0.5)  # time for a (wrong) write after the responses
         assert last_used() == first
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_same_key_twice_at_once_is_a_409_not_a_500(db: Database) -> None:
+    """PostgreSQL: the second request does not see the first one's record (not committed
+    yet) and fails on the unique key when it stores its own. (On SQLite writers run one at
+    a time, so the second one finds the record and replays it.)"""
+    with db.session() as s:
+        workspace = Workspace(slug="w", name="W")
+        s.add(workspace)
+        s.flush()
+        user = add_member(s, workspace, "a@w.example", "a long password", Role.OWNER)
+        who = Principal(user.id, user.email, workspace.id, Role.OWNER, "token")
+    state = SimpleNamespace(idempotency_purger=Purger())
+    request = SimpleNamespace(app=SimpleNamespace(state=state))
+    idem = IdempotencyKey("twice", "0" * 64)
+
+    def create() -> dict[str, int]:  # meanwhile, the first request commits its record
+        with db.session() as other:
+            other.add(
+                IdempotencyRecord(
+                    user_id=who.user_id, key="twice", request_hash="0" * 64, status_code=201
+                )
+            )
+        return {"id": 1}
+
+    with pytest.raises(HTTPException) as raised, db.session() as s:
+        idempotent(request, s, who, idem, create)  # type: ignore[arg-type]
+    assert raised.value.status_code == 409

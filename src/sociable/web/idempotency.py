@@ -22,6 +22,7 @@ from fastapi import HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sociable.store.base import utcnow
@@ -123,5 +124,10 @@ def idempotent(
             response_body=json.loads(json.dumps(kept)),
         )
     )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same key, sent again while the first was still running
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "Idempotency-Key: a request with this key is in progress"
+        ) from None
     return JSONResponse(payload, status_code=status_code)
