@@ -159,7 +159,7 @@ def previous_run(
     )
     if workspace_id is not None:
         query = query.where(AuditRun.workspace_id == workspace_id)
-    with db.session() as session:
+    with db.read_session() as session:
         return session.scalar(query)
 
 
@@ -280,7 +280,7 @@ def _changes(
 
 def compare(db: Database, run_id: int, previous_id: int, limit: int = LIST_LIMIT) -> Comparison:
     """What got better or worse from run ``previous_id`` to run ``run_id``."""
-    with db.session() as session:
+    with db.read_session() as session:  # a GET draws it: never wait for a writer
         now = session.get(AuditRun, run_id)
         before = session.get(AuditRun, previous_id)
         if now is None or before is None:
