@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -114,7 +113,8 @@ def _seed(database_url: str) -> None:
                 Conversion(
                     workspace_id=wid,
                     order_id="o1",
-                    value=Decimal("100"),
+                    amount_minor=10000,
+                    currency="EUR",
                     at=now,
                     click_ids=["click0001", "click0004"],
                     source="postback",
@@ -122,7 +122,8 @@ def _seed(database_url: str) -> None:
                 Conversion(
                     workspace_id=wid,
                     order_id="o2",
-                    value=Decimal("50"),
+                    amount_minor=5000,
+                    currency="EUR",
                     at=now,
                     click_ids=["click0003"],
                     source="pixel",
@@ -130,7 +131,8 @@ def _seed(database_url: str) -> None:
                 Conversion(
                     workspace_id=wid,
                     order_id="o3",
-                    value=Decimal("7"),
+                    amount_minor=700,
+                    currency="EUR",
                     at=now,
                     click_ids=[],
                     source="pixel",
@@ -148,19 +150,22 @@ def test_reports(project) -> None:  # type: ignore[no-untyped-def]
     assert rows["spring"]["clicks"] == 3 and rows["spring"]["unique_visitors"] == 2
     assert rows["summer"]["clicks"] == 1 and rows["summer"]["bot_clicks"] == 1
     # last click: o1 -> summer (click0004 is later), o2 -> spring
-    assert rows["summer"]["revenue"] == 100 and rows["spring"]["revenue"] == 50
+    assert rows["summer"]["revenue"] == {"EUR": "100.00"}
+    assert rows["spring"]["revenue"] == {"EUR": "50.00"}
+    assert rows["spring"]["unverified_revenue"] == {"EUR": "50.00"}  # o2 came from the pixel
+    assert rows["summer"]["unverified_conversions"] == 0
     assert rows["spring"]["conversion_rate"] == round(1 / 3, 4)
-    assert rows["(unattributed)"]["revenue"] == 7
+    assert rows["(unattributed)"]["revenue"] == {"EUR": "7.00"}
 
     first = json.loads(
         run("report", "attribution", "--model", "first_click", "--format", "json").out
     )
     frows = {r["key"]: r for r in first["rows"]}
-    assert frows["spring"]["revenue"] == 150 and frows["spring"]["conversions"] == 2
+    assert frows["spring"]["revenue"] == {"EUR": "150.00"} and frows["spring"]["conversions"] == 2
 
     linear = run("report", "attribution", "--model", "linear", "--by", "network", "--format", "csv")
     table = {r["network"]: r for r in csv.DictReader(io.StringIO(linear.out))}
-    assert float(table["x"]["revenue"]) == 100 and float(table["linkedin"]["revenue"]) == 50
+    assert table["x"]["revenue_EUR"] == "100.00" and table["linkedin"]["revenue_EUR"] == "50.00"
 
     only_x = json.loads(run("report", "links", "--network", "x", "--format", "json").out)
     assert [r["key"] for r in only_x["rows"]] == ["a1"]

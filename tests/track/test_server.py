@@ -257,9 +257,9 @@ def test_postback_signed_and_deduplicated(make_server, workspace_id: int) -> Non
     live.flush()
     with live.db.session() as session:
         [conv] = session.scalars(select(Conversion)).all()
-    assert (conv.order_id, str(conv.value), conv.currency, conv.click_ids, conv.source) == (
+    assert (conv.order_id, conv.amount_minor, conv.currency, conv.click_ids, conv.source) == (
         "A-1",
-        "49.9000",
+        4990,
         "EUR",
         [cid],
         "postback",

@@ -22,7 +22,7 @@ from sociable.store.models.track import Click, ShortLink
 from sociable.track.attribution import Model
 from sociable.track.links import create_link, get_link, list_links, parse_expiry, short_url
 from sociable.track.qr import write_qr
-from sociable.track.report import By, Row, link_report, totals
+from sociable.track.report import By, Row, link_report
 from sociable.web.api.schemas import Problem
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.idempotency import idempotent
@@ -84,13 +84,20 @@ class Stats(BaseModel):
     total: int
 
 
+MONEY = "Per ISO 4217 currency code, the exact amount as a decimal string, e.g. {EUR: '49.90'}"
+
+
 class ReportRow(BaseModel):
     key: str
     clicks: int
     bot_clicks: int
     unique_visitors: int
     conversions: float
-    revenue: float
+    unverified_conversions: float = Field(
+        description="The part of conversions reported only by the pixel (no signed postback)"
+    )
+    revenue: dict[str, str] = Field(description=MONEY + "; never summed across currencies")
+    unverified_revenue: dict[str, str] = Field(description=MONEY)
     conversion_rate: float | None
 
 
@@ -100,6 +107,9 @@ class Report(BaseModel):
     window_days: int
     rows: list[ReportRow]
     total: ReportRow
+    replaced_pixel: int = Field(
+        description="Orders whose pixel figures were replaced by a signed postback"
+    )
 
 
 # -- shared with the pages -----------------------------------------------------------------
@@ -181,7 +191,7 @@ def report_row(row: Row) -> ReportRow:
 def attribution(
     session: Session, workspace_id: int, by: By, model: Model, window_days: int
 ) -> Report:
-    rows = link_report(
+    report = link_report(
         session,
         workspace_id=workspace_id,
         by=by,
@@ -192,8 +202,9 @@ def attribution(
         by=by,
         model=model,
         window_days=window_days,
-        rows=[report_row(r) for r in rows],
-        total=report_row(totals(rows)),
+        rows=[report_row(r) for r in report.rows],
+        total=report_row(report.total),
+        replaced_pixel=report.replaced_pixel,
     )
 
 
