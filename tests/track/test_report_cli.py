@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sociable.store.db import open_database
+from sociable.store.models import Workspace
 from sociable.store.models.track import Click, Conversion, ShortLink
 
 
@@ -186,3 +187,117 @@ def test_track_serve_refuses_a_busy_log_dir(project, tmp_path: Path) -> None:  #
     finally:
         holder.close()
     assert result.code == 2 and "another track server" in result.err
+
+
+def _seed_currencies(database_url: str) -> None:
+    """Issue #12.5: EUR 49.90, USD 100 and JPY 5000, all credited to one link."""
+    db = open_database(database_url)
+    day = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    with db.session() as session:
+        wid = session.query(Workspace).one().id
+        link = ShortLink(
+            workspace_id=wid,
+            code="m1",
+            url="https://s.example",
+            destination="https://s.example",
+            campaign="spring",
+            network="x",
+        )
+        session.add(link)
+        session.flush()
+        session.add(
+            Click(
+                click_id="clickm001",
+                link_id=link.id,
+                code="m1",
+                at=day - timedelta(hours=1),
+                visitor="v1",
+            )
+        )
+        for order, minor, code, source in (
+            ("e1", 4990, "EUR", "postback"),
+            ("u1", 10000, "USD", "postback"),
+            ("j1", 5000, "JPY", "pixel"),
+        ):
+            session.add(
+                Conversion(
+                    workspace_id=wid,
+                    order_id=order,
+                    amount_minor=minor,
+                    currency=code,
+                    click_ids=["clickm001"],
+                    source=source,
+                    at=day,
+                )
+            )
+    db.dispose()
+
+
+def test_revenue_is_reported_per_currency_and_converted_only_with_given_rates(
+    project, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    run, url = project
+    _seed_currencies(url)
+    out = json.loads(run("report", "links", "--format", "json").out)
+    [row] = out["rows"]
+    assert row["revenue"] == {"EUR": "49.90", "JPY": "5000", "USD": "100.00"}
+    assert out["total"]["revenue"] == row["revenue"]
+    assert row["unverified_revenue"] == {"JPY": "5000"}
+    text = run("report", "links")
+    assert text.code == 0 and "5149.90" not in text.out
+    assert "EUR 49.90 · JPY 5000 · USD 100.00" in text.out
+
+    rates = tmp_path / "rates.csv"
+    rates.write_text(
+        "date,from,to,rate\n"
+        "2026-03-01,USD,EUR,0.90\n"
+        "2026-03-11,USD,EUR,0.50\n"  # after the sale's day: not used
+        "2026-03-09,EUR,JPY,160\n"
+    )
+    conv = run("report", "links", "--currency", "eur", "--rates", str(rates), "--format", "json")
+    assert conv.code == 0, conv.err
+    data = json.loads(conv.out)
+    # 49.90 + 100 * 0.90 + 5000 / 160 = 49.90 + 90.00 + 31.25
+    assert data["total"]["converted_revenue"] == {"currency": "EUR", "amount": "171.15"}
+    assert data["total"]["not_converted"] == {}
+    assert data["rates_used"] == [  # oldest first
+        "1 USD = 0.90 EUR on 2026-03-01 (rates.csv:2)",
+        "1 EUR = 160 JPY on 2026-03-09 (rates.csv:4), used as 1 JPY = 0.00625 EUR",
+    ]
+    shown = run("report", "links", "--currency", "EUR", "--rates", str(rates))
+    assert "In EUR: EUR 171.15" in shown.out and "rates.csv:2" in shown.out
+
+    # Without a rate for a currency, that amount stays apart, never guessed.
+    rates.write_text("date,from,to,rate\n2026-03-01,USD,EUR,0.90\n")
+    part = json.loads(
+        run("report", "links", "--currency", "EUR", "--rates", str(rates), "--format", "json").out
+    )
+    assert part["total"]["converted_revenue"]["amount"] == "139.90"
+    assert part["total"]["not_converted"] == {"JPY": "5000"}
+    spread = run("report", "links", "--format", "csv").out
+    [line] = list(csv.DictReader(io.StringIO(spread)))
+    assert (line["revenue_EUR"], line["revenue_JPY"], line["revenue_USD"]) == (
+        "49.90",
+        "5000",
+        "100.00",
+    )
+
+    assert run("report", "links", "--rates", str(rates)).code == 2  # rates without --currency
+    assert run("report", "links", "--currency", "EURO").code == 2
+    rates.write_text("date,from,to,rate\n2026-03-01,USD,EUR,cheap\n")
+    bad = run("report", "links", "--currency", "EUR", "--rates", str(rates))
+    assert bad.code == 2 and "rates.csv:2 rate" in bad.err and "Traceback" not in bad.err
+
+
+def test_rates_from_the_config(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run, url = project
+    _seed_currencies(url)
+    config = tmp_path / "sociable.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[money.rates]]\ndate = "2026-03-01"\nfrom = "USD"\nto = "EUR"\nrate = "0.9"\n'
+    )
+    out = json.loads(run("report", "links", "--currency", "EUR", "--format", "json").out)
+    assert out["total"]["converted_revenue"]["amount"] == "139.90"
+    assert out["total"]["not_converted"] == {"JPY": "5000"}
+    assert out["rates_used"] == ["1 USD = 0.9 EUR on 2026-03-01 (sociable.toml money.rates[0])"]

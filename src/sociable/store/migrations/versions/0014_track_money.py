@@ -45,11 +45,8 @@ def _default_currency() -> str:
 
 def upgrade() -> None:
     default = _default_currency()
-    with op.batch_alter_table("track_conversion") as batch:
-        batch.add_column(sa.Column("amount_minor", sa.BigInteger(), nullable=True))
-        batch.add_column(
-            sa.Column("replaced_pixel", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # Everything is checked before the first change: SQLite cannot roll back a half-done
+    # table rebuild, so a refused upgrade must leave the table exactly as it was.
     bind = op.get_bind()
     rows = bind.execute(
         sa.select(
@@ -71,6 +68,11 @@ def upgrade() -> None:
             "track_conversion rows with a currency that is not ISO 4217: "
             + ", ".join(unknown[:20])
             + "; set their currency to the right code, then upgrade again"
+        )
+    with op.batch_alter_table("track_conversion") as batch:
+        batch.add_column(sa.Column("amount_minor", sa.BigInteger(), nullable=True))
+        batch.add_column(
+            sa.Column("replaced_pixel", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
     if updates:
         bind.execute(
