@@ -35,6 +35,31 @@ def tracker(web: WebApp, tmp_path: Path) -> Iterator[tuple[TrackApp, str]]:
         thread.join(timeout=10)
 
 
+@pytest.fixture
+def configured_rates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """[[money.rates]] as the environment gives it (read when the web app starts)."""
+    rates = '[{"date": "2026-01-01", "from": "EUR", "to": "USD", "rate": "1.25"}]'
+    monkeypatch.setenv("SOCIABLE_MONEY__RATES", rates)
+
+
+def test_attribution_converts_only_with_configured_rates(configured_rates, web: WebApp) -> None:  # type: ignore[no-untyped-def]
+    with web.db.session() as s:
+        for order, minor, code in (("o1", 4000, "EUR"), ("o2", 5000, "JPY")):
+            s.add(Conversion(workspace_id=web.workspace_id, order_id=order, amount_minor=minor,
+                             currency=code, click_ids=[], source="postback",
+                             at=datetime(2026, 2, 1, tzinfo=UTC)))  # fmt: skip
+    viewer = web.as_token("viewer")
+    plain = viewer.get("/api/v1/attribution").json()
+    assert plain["total"]["revenue"] == {"EUR": "40.00", "JPY": "5000"}
+    assert plain["total"]["converted_revenue"] is None
+    conv = viewer.get("/api/v1/attribution", params={"currency": "usd"}).json()
+    assert conv["total"]["converted_revenue"] == {"currency": "USD", "amount": "50.00"}
+    assert conv["total"]["not_converted"] == {"JPY": "5000"}  # no rate: left apart, said so
+    assert conv["rates_used"] == ["1 EUR = 1.25 USD on 2026-01-01 (sociable.toml money.rates[0])"]
+    bad = viewer.get("/api/v1/attribution", params={"currency": "EUX"})
+    assert bad.status_code == 400 and "EUX" in bad.text
+
+
 def test_link_crud_over_the_api(web: WebApp) -> None:
     editor = web.as_token("editor")
     body = {
@@ -174,6 +199,7 @@ def test_attribution_table_with_and_without_javascript(web: WebApp) -> None:
     # Totals stay per currency: never "5040.00".
     assert last["total"]["revenue"] == {"EUR": "40.00", "JPY": "5000"}
     assert last["total"]["unverified_revenue"] == {"JPY": "5000"}
+
     linear = viewer.get("/api/v1/attribution", params={"by": "network", "model": "linear"}).json()
     by_net = {r["key"]: r for r in linear["rows"]}
     assert by_net["mastodon"]["conversions"] == 0.5
