@@ -227,6 +227,7 @@ def _seed_currencies(database_url: str) -> None:
                     currency=code,
                     click_ids=["clickm001"],
                     source=source,
+                    replaced_pixel=order == "e1",  # a postback replaced the pixel's figures
                     at=day,
                 )
             )
@@ -246,6 +247,9 @@ def test_revenue_is_reported_per_currency_and_converted_only_with_given_rates(
     text = run("report", "links")
     assert text.code == 0 and "5149.90" not in text.out
     assert "EUR 49.90 · JPY 5000 · USD 100.00" in text.out
+    assert "Unverified (pixel only, no signed postback): 1 conversion(s), JPY 5000" in text.out
+    assert "A signed postback replaced the pixel's figures for 1 order(s)." in text.out
+    assert out["replaced_pixel"] == 1
 
     rates = tmp_path / "rates.csv"
     rates.write_text(

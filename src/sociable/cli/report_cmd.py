@@ -120,7 +120,10 @@ def _render(report: LinkReport, by: By, fmt: Format, title: str) -> None:
             _money_lines(row.revenue),
         ]
         if target:
-            cells.append(format_amount(row.converted or 0, target))
+            converted = format_amount(row.converted or 0, target)
+            if row.not_converted:  # never let a partial sum pass for the whole
+                converted += "\n+ not converted:\n" + _money_lines(row.not_converted)
+            cells.append(converted)
         table.add_row(*cells, "" if rate is None else f"{rate:.2%}")
     console.print(table)
     total = report.total
