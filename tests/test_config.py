@@ -44,3 +44,16 @@ def test_default_database_sits_next_to_the_config(tmp_path: Path) -> None:
 def test_missing_explicit_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_money_settings(tmp_path: Path) -> None:
+    cfg = tmp_path / "sociable.toml"
+    cfg.write_text(
+        '[money]\ncurrency = "eur"\n'
+        '[[money.rates]]\ndate = "2026-01-31"\nfrom = "USD"\nto = "EUR"\nrate = "0.92"\n'
+    )
+    money = load_settings(cfg).money
+    assert money.currency == "EUR" and money.rates[0].from_ == "USD"
+    cfg.write_text('[money]\ncurrency = "EURO"\n')
+    with pytest.raises(ConfigError, match=r"money\.currency"):
+        load_settings(cfg)

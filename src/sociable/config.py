@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from sociable.clock import zone
 from sociable.errors import ConfigError, UserError
+from sociable.money import currency_code
 
 CONFIG_FILENAME = "sociable.toml"
 KEY_FILENAME = ".sociable.key"
@@ -108,6 +109,33 @@ class TrackSettings(Section):
     cookie_days: int = 30
 
 
+class RateSettings(Section):
+    """One exchange rate: on ``date``, 1 ``from`` = ``rate`` ``to`` (see sociable.rates)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    date: str
+    from_: str = Field(alias="from")
+    to: str
+    rate: str | float
+
+
+class MoneySettings(Section):
+    """Currencies: the one a conversion without a code is in, and rates given by the user."""
+
+    # ISO 4217 code for conversions that name none, and for rows stored before amounts had
+    # a currency (the 0014 migration reads it from `sociable db upgrade`).
+    currency: str = "USD"
+    rates: list[RateSettings] = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        try:
+            return currency_code(value, where="money.currency")
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class HashtagSettings(Section):
     """``sociable hashtags``: tags never to suggest (banned) and tags to flag (overused)."""
 
@@ -130,6 +158,7 @@ class Settings(BaseSettings):
     track: TrackSettings = Field(default_factory=TrackSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     hashtags: HashtagSettings = Field(default_factory=HashtagSettings)
+    money: MoneySettings = Field(default_factory=MoneySettings)
     # Per-network overrides of content/platforms facts, e.g. [platforms.instagram] max_hashtags = 5
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Per-network handles for mentions: [handles.acme] x = "@acme", bluesky = "@acme.com"

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from sociable.errors import UserError
 from sociable.store.db import Database
-from sociable.store.models.track import Click, ShortLink
+from sociable.store.models.track import Click, Conversion, ShortLink
 from sociable.track.clicklog import ClickLog
+from sociable.track.conversions import ConversionIn
 from sociable.track.flusher import Flusher
 
 
@@ -168,3 +169,56 @@ def test_clicks_on_a_link_deleted_meanwhile_do_not_stall_the_rest(
     log.append(_record(4, link_id))  # and the clicks after it keep flowing
     flusher.flush_once()
     assert _count(db) == 3 and flusher.pending == 0
+
+
+def _conversion(order: str, amount: int, currency: str, source: str, at: int) -> bytes:
+    rec = ConversionIn(order, amount, currency, []).record(workspace_id=1, source=source, at=at)
+    return json.dumps(rec).encode() + b"\n"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sources=st.lists(st.sampled_from(["pixel", "postback"]), min_size=1, max_size=6),
+    batch=st.integers(1, 6),
+)
+def test_a_verified_conversion_wins_in_any_order_and_batching(
+    db: Database, workspace_id: int, tmp_path_factory, sources, batch
+) -> None:  # type: ignore[no-untyped-def]
+    """Whatever order pixels and postbacks for one order reach the log, and however they are
+    cut into batches: the first postback's figures are kept, else the first pixel's."""
+    assert workspace_id == 1
+    with db.session() as session:
+        session.execute(Conversion.__table__.delete())
+    directory = tmp_path_factory.mktemp("log")
+    log = ClickLog(directory)
+    log.open()
+    for i, source in enumerate(sources):
+        log.append(
+            _conversion("ORDER-1", 100 + i, "EUR" if i % 2 else "JPY", source, 1_790_000_000 + i)
+        )
+    Flusher(db, directory, batch_size=batch).flush_once()
+    with db.session() as session:
+        [conv] = session.scalars(select(Conversion)).all()
+    first = sources.index("postback") if "postback" in sources else 0
+    assert (conv.source, conv.amount_minor) == (sources[first], 100 + first)
+    assert conv.currency == ("EUR" if first % 2 else "JPY")
+    assert conv.replaced_pixel == ("postback" in sources and sources[0] == "pixel")
+
+
+def test_conversions_logged_before_minor_units_still_read(
+    db: Database, workspace_id: int, tmp_path: Path
+) -> None:
+    log = ClickLog(tmp_path)
+    log.open()
+    old = {"t": "v", "w": workspace_id, "ids": [], "s": "pixel", "at": 1_790_000_000}
+    log.append(json.dumps({**old, "o": "A", "val": "49.9000", "cur": "EUR"}).encode() + b"\n")
+    log.append(json.dumps({**old, "o": "B", "val": "10.5000", "cur": None}).encode() + b"\n")
+    log.append(json.dumps({**old, "o": "C", "val": "1", "cur": "XYZ"}).encode() + b"\n")  # skipped
+    Flusher(db, tmp_path, currency="JPY").flush_once()
+    with db.session() as session:
+        got = {
+            c.order_id: (c.amount_minor, c.currency) for c in session.scalars(select(Conversion))
+        }
+    assert got == {"A": (4990, "EUR"), "B": (11, "JPY")}  # no currency: the configured one

@@ -6,12 +6,12 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from sociable.store.db import open_database
+from sociable.store.models import Workspace
 from sociable.store.models.track import Click, Conversion, ShortLink
 
 
@@ -114,7 +114,8 @@ def _seed(database_url: str) -> None:
                 Conversion(
                     workspace_id=wid,
                     order_id="o1",
-                    value=Decimal("100"),
+                    amount_minor=10000,
+                    currency="EUR",
                     at=now,
                     click_ids=["click0001", "click0004"],
                     source="postback",
@@ -122,7 +123,8 @@ def _seed(database_url: str) -> None:
                 Conversion(
                     workspace_id=wid,
                     order_id="o2",
-                    value=Decimal("50"),
+                    amount_minor=5000,
+                    currency="EUR",
                     at=now,
                     click_ids=["click0003"],
                     source="pixel",
@@ -130,7 +132,8 @@ def _seed(database_url: str) -> None:
                 Conversion(
                     workspace_id=wid,
                     order_id="o3",
-                    value=Decimal("7"),
+                    amount_minor=700,
+                    currency="EUR",
                     at=now,
                     click_ids=[],
                     source="pixel",
@@ -148,19 +151,22 @@ def test_reports(project) -> None:  # type: ignore[no-untyped-def]
     assert rows["spring"]["clicks"] == 3 and rows["spring"]["unique_visitors"] == 2
     assert rows["summer"]["clicks"] == 1 and rows["summer"]["bot_clicks"] == 1
     # last click: o1 -> summer (click0004 is later), o2 -> spring
-    assert rows["summer"]["revenue"] == 100 and rows["spring"]["revenue"] == 50
+    assert rows["summer"]["revenue"] == {"EUR": "100.00"}
+    assert rows["spring"]["revenue"] == {"EUR": "50.00"}
+    assert rows["spring"]["unverified_revenue"] == {"EUR": "50.00"}  # o2 came from the pixel
+    assert rows["summer"]["unverified_conversions"] == 0
     assert rows["spring"]["conversion_rate"] == round(1 / 3, 4)
-    assert rows["(unattributed)"]["revenue"] == 7
+    assert rows["(unattributed)"]["revenue"] == {"EUR": "7.00"}
 
     first = json.loads(
         run("report", "attribution", "--model", "first_click", "--format", "json").out
     )
     frows = {r["key"]: r for r in first["rows"]}
-    assert frows["spring"]["revenue"] == 150 and frows["spring"]["conversions"] == 2
+    assert frows["spring"]["revenue"] == {"EUR": "150.00"} and frows["spring"]["conversions"] == 2
 
     linear = run("report", "attribution", "--model", "linear", "--by", "network", "--format", "csv")
     table = {r["network"]: r for r in csv.DictReader(io.StringIO(linear.out))}
-    assert float(table["x"]["revenue"]) == 100 and float(table["linkedin"]["revenue"]) == 50
+    assert table["x"]["revenue_EUR"] == "100.00" and table["linkedin"]["revenue_EUR"] == "50.00"
 
     only_x = json.loads(run("report", "links", "--network", "x", "--format", "json").out)
     assert [r["key"] for r in only_x["rows"]] == ["a1"]
@@ -181,3 +187,121 @@ def test_track_serve_refuses_a_busy_log_dir(project, tmp_path: Path) -> None:  #
     finally:
         holder.close()
     assert result.code == 2 and "another track server" in result.err
+
+
+def _seed_currencies(database_url: str) -> None:
+    """Issue #12.5: EUR 49.90, USD 100 and JPY 5000, all credited to one link."""
+    db = open_database(database_url)
+    day = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    with db.session() as session:
+        wid = session.query(Workspace).one().id
+        link = ShortLink(
+            workspace_id=wid,
+            code="m1",
+            url="https://s.example",
+            destination="https://s.example",
+            campaign="spring",
+            network="x",
+        )
+        session.add(link)
+        session.flush()
+        session.add(
+            Click(
+                click_id="clickm001",
+                link_id=link.id,
+                code="m1",
+                at=day - timedelta(hours=1),
+                visitor="v1",
+            )
+        )
+        for order, minor, code, source in (
+            ("e1", 4990, "EUR", "postback"),
+            ("u1", 10000, "USD", "postback"),
+            ("j1", 5000, "JPY", "pixel"),
+        ):
+            session.add(
+                Conversion(
+                    workspace_id=wid,
+                    order_id=order,
+                    amount_minor=minor,
+                    currency=code,
+                    click_ids=["clickm001"],
+                    source=source,
+                    replaced_pixel=order == "e1",  # a postback replaced the pixel's figures
+                    at=day,
+                )
+            )
+    db.dispose()
+
+
+def test_revenue_is_reported_per_currency_and_converted_only_with_given_rates(
+    project, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    run, url = project
+    _seed_currencies(url)
+    out = json.loads(run("report", "links", "--format", "json").out)
+    [row] = out["rows"]
+    assert row["revenue"] == {"EUR": "49.90", "JPY": "5000", "USD": "100.00"}
+    assert out["total"]["revenue"] == row["revenue"]
+    assert row["unverified_revenue"] == {"JPY": "5000"}
+    text = run("report", "links")
+    assert text.code == 0 and "5149.90" not in text.out
+    assert "EUR 49.90 · JPY 5000 · USD 100.00" in text.out
+    assert "Unverified (pixel only, no signed postback): 1 conversion(s), JPY 5000" in text.out
+    assert "A signed postback replaced the pixel's figures for 1 order(s)." in text.out
+    assert out["replaced_pixel"] == 1
+
+    rates = tmp_path / "rates.csv"
+    rates.write_text(
+        "date,from,to,rate\n"
+        "2026-03-01,USD,EUR,0.90\n"
+        "2026-03-11,USD,EUR,0.50\n"  # after the sale's day: not used
+        "2026-03-09,EUR,JPY,160\n"
+    )
+    conv = run("report", "links", "--currency", "eur", "--rates", str(rates), "--format", "json")
+    assert conv.code == 0, conv.err
+    data = json.loads(conv.out)
+    # 49.90 + 100 * 0.90 + 5000 / 160 = 49.90 + 90.00 + 31.25
+    assert data["total"]["converted_revenue"] == {"currency": "EUR", "amount": "171.15"}
+    assert data["total"]["not_converted"] == {}
+    assert data["rates_used"] == [  # oldest first
+        "1 USD = 0.90 EUR on 2026-03-01 (rates.csv:2)",
+        "1 EUR = 160 JPY on 2026-03-09 (rates.csv:4), used as 1 JPY = 0.00625 EUR",
+    ]
+    shown = run("report", "links", "--currency", "EUR", "--rates", str(rates))
+    assert "In EUR: EUR 171.15" in shown.out and "rates.csv:2" in shown.out
+
+    # Without a rate for a currency, that amount stays apart, never guessed.
+    rates.write_text("date,from,to,rate\n2026-03-01,USD,EUR,0.90\n")
+    part = json.loads(
+        run("report", "links", "--currency", "EUR", "--rates", str(rates), "--format", "json").out
+    )
+    assert part["total"]["converted_revenue"]["amount"] == "139.90"
+    assert part["total"]["not_converted"] == {"JPY": "5000"}
+    spread = run("report", "links", "--format", "csv").out
+    [line] = list(csv.DictReader(io.StringIO(spread)))
+    assert (line["revenue_EUR"], line["revenue_JPY"], line["revenue_USD"]) == (
+        "49.90",
+        "5000",
+        "100.00",
+    )
+
+    assert run("report", "links", "--rates", str(rates)).code == 2  # rates without --currency
+    assert run("report", "links", "--currency", "EURO").code == 2
+    rates.write_text("date,from,to,rate\n2026-03-01,USD,EUR,cheap\n")
+    bad = run("report", "links", "--currency", "EUR", "--rates", str(rates))
+    assert bad.code == 2 and "rates.csv:2 rate" in bad.err and "Traceback" not in bad.err
+
+
+def test_rates_from_the_config(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run, url = project
+    _seed_currencies(url)
+    config = tmp_path / "sociable.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[money.rates]]\ndate = "2026-03-01"\nfrom = "USD"\nto = "EUR"\nrate = "0.9"\n'
+    )
+    out = json.loads(run("report", "links", "--currency", "EUR", "--format", "json").out)
+    assert out["total"]["converted_revenue"]["amount"] == "139.90"
+    assert out["total"]["not_converted"] == {"JPY": "5000"}
+    assert out["rates_used"] == ["1 USD = 0.9 EUR on 2026-03-01 (sociable.toml money.rates[0])"]

@@ -257,9 +257,9 @@ def test_postback_signed_and_deduplicated(make_server, workspace_id: int) -> Non
     live.flush()
     with live.db.session() as session:
         [conv] = session.scalars(select(Conversion)).all()
-    assert (conv.order_id, str(conv.value), conv.currency, conv.click_ids, conv.source) == (
+    assert (conv.order_id, conv.amount_minor, conv.currency, conv.click_ids, conv.source) == (
         "A-1",
-        "49.9000",
+        4990,
         "EUR",
         [cid],
         "postback",
@@ -312,3 +312,35 @@ def test_mountable_in_another_app(db: Database, workspace_id: int, tmp_path) -> 
         server.should_exit = True
         thread.join(timeout=10)
         track.stop()
+
+
+def test_a_signed_postback_beats_a_pixel_that_came_first(make_server, workspace_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Issue #11.5: ``/p.gif?o=ORDER-1001&v=0.01`` must not pre-empt the shop's signed 149.90,
+    whether the two are flushed apart or in the same batch."""
+    from sociable.track.report import link_report
+
+    live = make_server(postback_secret="s3cret")
+    with live.client() as client:
+        for order, flush_between in (("ORDER-1001", True), ("ORDER-1002", False)):
+            client.get("/p.gif", params={"o": order, "v": "0.01"})
+            if flush_between:
+                live.flush()
+            body = json.dumps({"order_id": order, "value": "149.90", "currency": "EUR"}).encode()
+            signed = client.post("/c", content=body, headers={"authorization": "Bearer s3cret"})
+            assert signed.status_code == 202
+            # A later pixel for a verified order changes nothing either.
+            client.get("/p.gif", params={"o": order, "v": "0.02", "cur": "USD"})
+        client.get("/p.gif", params={"o": "ORDER-1003", "v": "5", "cur": "EUR"})  # pixel only
+    live.flush()
+    with live.db.session() as session:
+        convs = {c.order_id: c for c in session.scalars(select(Conversion))}
+        report = link_report(session, workspace_id=workspace_id)
+    for order in ("ORDER-1001", "ORDER-1002"):
+        conv = convs[order]
+        assert (conv.amount_minor, conv.currency, conv.source) == (14990, "EUR", "postback")
+        assert conv.replaced_pixel
+    assert not convs["ORDER-1003"].verified
+    # The report says what was replaced and what is still unverified.
+    assert report.replaced_pixel == 2
+    assert report.total.unverified == 1 and dict(report.total.unverified_revenue) == {"EUR": 500}
+    assert dict(report.total.revenue) == {"EUR": 2 * 14990 + 500}

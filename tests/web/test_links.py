@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,31 @@ def tracker(web: WebApp, tmp_path: Path) -> Iterator[tuple[TrackApp, str]]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def configured_rates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """[[money.rates]] as the environment gives it (read when the web app starts)."""
+    rates = '[{"date": "2026-01-01", "from": "EUR", "to": "USD", "rate": "1.25"}]'
+    monkeypatch.setenv("SOCIABLE_MONEY__RATES", rates)
+
+
+def test_attribution_converts_only_with_configured_rates(configured_rates, web: WebApp) -> None:  # type: ignore[no-untyped-def]
+    with web.db.session() as s:
+        for order, minor, code in (("o1", 4000, "EUR"), ("o2", 5000, "JPY")):
+            s.add(Conversion(workspace_id=web.workspace_id, order_id=order, amount_minor=minor,
+                             currency=code, click_ids=[], source="postback",
+                             at=datetime(2026, 2, 1, tzinfo=UTC)))  # fmt: skip
+    viewer = web.as_token("viewer")
+    plain = viewer.get("/api/v1/attribution").json()
+    assert plain["total"]["revenue"] == {"EUR": "40.00", "JPY": "5000"}
+    assert plain["total"]["converted_revenue"] is None
+    conv = viewer.get("/api/v1/attribution", params={"currency": "usd"}).json()
+    assert conv["total"]["converted_revenue"] == {"currency": "USD", "amount": "50.00"}
+    assert conv["total"]["not_converted"] == {"JPY": "5000"}  # no rate: left apart, said so
+    assert conv["rates_used"] == ["1 EUR = 1.25 USD on 2026-01-01 (sociable.toml money.rates[0])"]
+    bad = viewer.get("/api/v1/attribution", params={"currency": "EUX"})
+    assert bad.status_code == 400 and "EUX" in bad.text
 
 
 def test_link_crud_over_the_api(web: WebApp) -> None:
@@ -149,18 +173,37 @@ def test_attribution_table_with_and_without_javascript(web: WebApp) -> None:
     _click(web.db, ids["aa"], "aa", "c2", now - timedelta(days=1, hours=1), "v2")
     _click(web.db, ids["bb"], "bb", "c3", now - timedelta(days=2), "v1")
     with web.db.session() as s:
-        s.add(Conversion(workspace_id=web.workspace_id, order_id="o1", value=Decimal("40"),
-                         click_ids=["c3", "c2"], source="postback", at=now))  # fmt: skip
+        s.add(
+            Conversion(
+                workspace_id=web.workspace_id,
+                order_id="o1",
+                amount_minor=4000,
+                currency="EUR",
+                click_ids=["c3", "c2"],
+                source="postback",
+                at=now,
+            )
+        )
+        s.add(Conversion(workspace_id=web.workspace_id, order_id="o2", amount_minor=5000,
+                         currency="JPY", click_ids=[], source="pixel", at=now))  # fmt: skip
     viewer = web.as_token("viewer")
     last = viewer.get("/api/v1/attribution", params={"by": "campaign"}).json()
     rows = {r["key"]: r for r in last["rows"]}
     assert rows["spring"]["clicks"] == 2 and rows["spring"]["conversions"] == 1.0
-    assert rows["spring"]["revenue"] == 40.0 and rows["spring"]["conversion_rate"] == 0.5
-    assert rows["autumn"]["conversions"] == 0
+    assert (
+        rows["spring"]["revenue"] == {"EUR": "40.00"} and rows["spring"]["conversion_rate"] == 0.5
+    )
+    assert rows["(unattributed)"]["revenue"] == {"JPY": "5000"}
+    assert rows["(unattributed)"]["unverified_conversions"] == 1.0
     assert last["total"]["clicks"] == 3
+    # Totals stay per currency: never "5040.00".
+    assert last["total"]["revenue"] == {"EUR": "40.00", "JPY": "5000"}
+    assert last["total"]["unverified_revenue"] == {"JPY": "5000"}
+
     linear = viewer.get("/api/v1/attribution", params={"by": "network", "model": "linear"}).json()
     by_net = {r["key"]: r for r in linear["rows"]}
-    assert by_net["mastodon"]["conversions"] == 0.5 and by_net["bluesky"]["revenue"] == 20.0
+    assert by_net["mastodon"]["conversions"] == 0.5
+    assert by_net["bluesky"]["revenue"] == {"EUR": "20.00"}
     # A window shorter than the clicks' ages leaves the conversion unattributed.
     short = viewer.get("/api/v1/attribution", params={"window_days": 1, "by": "campaign"}).json()
     assert {r["key"] for r in short["rows"]} >= {"(unattributed)"}
@@ -174,7 +217,8 @@ def test_attribution_table_with_and_without_javascript(web: WebApp) -> None:
     assert "<caption>Per network: conversions credited by first click within 7 day(s)" in html
     # first click: c3 (bluesky) two days ago gets the order.
     assert '<th scope="row">bluesky</th><td class="num">1</td><td class="num">1</td>' in html
-    assert "40.00" in html and "100.0%" in html
+    assert "EUR 40.00" in html and "JPY 5000" in html and "100.0%" in html
+    assert "5040" not in html
 
 
 def test_link_pages_create_disable_and_errors(web: WebApp) -> None:

@@ -14,8 +14,9 @@ app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 @app.command()
 def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: all heads)."""
-    db = get_state(ctx).database(migrate_check=False)
-    migrate.upgrade(db, revision)
+    state = get_state(ctx)
+    db = state.database(migrate_check=False)
+    migrate.upgrade(db, revision, default_currency=state.settings.money.currency)
     console.print(f"database {db.url} at {', '.join(sorted(migrate.current(db))) or 'base'}")
 
 

@@ -107,7 +107,7 @@ def init(
         else:
             console.print(f"kept existing secret key {settings.key_path}")
     db = state.database(migrate_check=False)
-    migrate.upgrade(db)
+    migrate.upgrade(db, default_currency=settings.money.currency)
     with db.session() as session:
         workspace, created = ensure_workspace(session, settings)
         verb = "created" if created else "found"

@@ -25,7 +25,12 @@ def build_app(
         workspace_id = current_workspace(session, settings).id
     if log_dir is not None:
         return TrackApp(
-            db, settings.track, workspace_id=workspace_id, log_dir=log_dir, flusher=flusher
+            db,
+            settings.track,
+            workspace_id=workspace_id,
+            log_dir=log_dir,
+            flusher=flusher,
+            currency=settings.money.currency,
         )
     return TrackApp.from_settings(db, settings, workspace_id=workspace_id, flusher=flusher)
 

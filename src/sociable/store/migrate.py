@@ -26,10 +26,13 @@ def _config(db: Database | None = None) -> Config:
     return cfg
 
 
-def upgrade(db: Database, target: str = "heads") -> None:
+def upgrade(db: Database, target: str = "heads", *, default_currency: str | None = None) -> None:
+    """Apply migrations. ``default_currency`` (``[money] currency``) is the ISO 4217 code
+    given to stored conversions that never had one (0014_track_money; USD when None)."""
     cfg = _config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["default_currency"] = default_currency
         try:
             command.upgrade(cfg, target)
         except CommandError as exc:

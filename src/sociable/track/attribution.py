@@ -5,6 +5,9 @@ candidates are those clicks by people (not preview bots) within the window befor
 conversion. ``last_click`` (the default, as in most analytics tools) gives all credit to the
 latest, ``first_click`` to the earliest, ``linear`` splits it evenly. A conversion with no
 candidate is reported as unattributed, never dropped.
+
+Revenue is credited in integer minor units of the conversion's own currency; a linear split
+hands out the remainder so the shares add up to the sale exactly (100 in 3 is 34, 33, 33).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sociable.errors import UserError
+from sociable.money import split
 
 
 class Model(StrEnum):
@@ -50,8 +54,10 @@ class Touch:
 class ConversionFacts:
     order_id: str
     at: datetime
-    value: Decimal
+    amount_minor: int
+    currency: str
     click_ids: Sequence[str]
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,10 @@ class Credit:
     order_id: str
     touch: Touch | None  # None: unattributed
     weight: Decimal
-    revenue: Decimal
+    amount_minor: int  # this credit's share of the sale, in the sale's currency
+    currency: str
+    verified: bool
+    at: datetime  # when the conversion happened (the day a rate is looked up for)
 
 
 def attribute(
@@ -69,7 +78,7 @@ def attribute(
     model: Model = Model.LAST_CLICK,
     window: timedelta = timedelta(days=7),
 ) -> list[Credit]:
-    """Split one conversion (weight 1, its value) over its eligible clicks."""
+    """Split one conversion (weight 1, its amount) over its eligible clicks."""
     eligible = sorted(
         (
             t
@@ -81,8 +90,9 @@ def attribute(
         ),
         key=lambda t: (t.at, t.click_id),
     )
+    c = conversion
     if not eligible:
-        return [Credit(conversion.order_id, None, Decimal(1), conversion.value)]
+        return [Credit(c.order_id, None, Decimal(1), c.amount_minor, c.currency, c.verified, c.at)]
     if model is Model.LAST_CLICK:
         chosen = [eligible[-1]]
     elif model is Model.FIRST_CLICK:
@@ -90,7 +100,11 @@ def attribute(
     else:
         chosen = eligible
     share = Decimal(1) / len(chosen)
-    return [Credit(conversion.order_id, t, share, conversion.value * share) for t in chosen]
+    amounts = split(c.amount_minor, len(chosen))
+    return [
+        Credit(c.order_id, t, share, amount, c.currency, c.verified, c.at)
+        for t, amount in zip(chosen, amounts, strict=True)
+    ]
 
 
 def attribute_all(

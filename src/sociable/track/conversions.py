@@ -4,8 +4,15 @@ Two ways in:
 
 * ``POST /c`` from the shop's server (verified): ``Authorization: Bearer <secret>`` or
   ``X-Sociable-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>``.
-* ``GET /p.gif`` from the thank-you page's script (unverified: anyone can call it, so a report
-  can tell the two apart by ``source``).
+* ``GET /p.gif`` from the thank-you page's script (unverified: anyone can call it).
+
+One conversion per order id. A verified postback always wins: it replaces a pixel's
+conversion for the same order whenever it arrives (the pixel can never pre-empt an order),
+and a pixel never changes a verified one (see :func:`sociable.track.flusher.write_records`).
+Reports count unverified (pixel) conversions apart and say how many were replaced.
+
+Amounts are integer minor units of an ISO 4217 currency (:mod:`sociable.money`); a conversion
+that names no currency is in ``[money] currency``.
 """
 
 from __future__ import annotations
@@ -15,15 +22,13 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sociable.errors import UserError
+from sociable.money import currency_code, parse_amount
 
 ORDER_RE = re.compile(r"[\x21-\x7e]{1,128}")
 CLICK_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,32}")
-CURRENCY_RE = re.compile(r"[A-Za-z]{3}")
-MAX_VALUE = Decimal("1e12")
 MAX_CLICK_IDS = 20
 SIGNATURE_HEADER = "x-sociable-signature"
 
@@ -31,8 +36,8 @@ SIGNATURE_HEADER = "x-sociable-signature"
 @dataclass(frozen=True)
 class ConversionIn:
     order_id: str
-    value: Decimal = Decimal(0)
-    currency: str | None = None
+    amount_minor: int
+    currency: str
     click_ids: list[str] = field(default_factory=list)
 
     def record(self, *, workspace_id: int, source: str, at: float) -> dict[str, Any]:
@@ -41,7 +46,7 @@ class ConversionIn:
             "t": "v",
             "w": workspace_id,
             "o": self.order_id,
-            "val": str(self.value),
+            "amt": self.amount_minor,
             "cur": self.currency,
             "ids": self.click_ids,
             "s": source,
@@ -64,11 +69,13 @@ def _ids(raw: Any) -> list[str]:
     return out
 
 
-def parse_conversion(data: Mapping[str, Any]) -> ConversionIn:
+def parse_conversion(data: Mapping[str, Any], *, default_currency: str) -> ConversionIn:
     """Validate a conversion from JSON or query parameters; UserError names the bad field.
 
-    Accepts ``order_id`` (or ``o``), ``value`` (``v``), ``currency`` (``cur``) and
-    ``click_id`` / ``sc_cid`` / ``click_ids`` (``ids``, comma separated or a list).
+    Accepts ``order_id`` (or ``o``), ``value`` (``v``, in major units: ``49.90``),
+    ``currency`` (``cur``, ISO 4217; ``default_currency`` when absent) and
+    ``click_id`` / ``sc_cid`` / ``click_ids`` (``ids``, comma separated or a list). A value
+    with more decimals than its currency has (``49.905`` EUR, ``10.5`` JPY) is refused.
     """
     order = data.get("order_id", data.get("o"))
     if not isinstance(order, str | int) or isinstance(order, bool):
@@ -76,29 +83,15 @@ def parse_conversion(data: Mapping[str, Any]) -> ConversionIn:
     order = str(order).strip()
     if not ORDER_RE.fullmatch(order):
         raise UserError("must be 1-128 printable ASCII characters", where="order_id")
-    raw_value = data.get("value", data.get("v", 0))
-    if isinstance(raw_value, bool) or raw_value is None:
-        raise UserError("must be a number", where="value")
-    try:
-        value = Decimal(str(raw_value).strip() or "0")
-    except InvalidOperation:
-        raise UserError(f"{str(raw_value)[:40]!r} is not a number", where="value") from None
-    if not value.is_finite() or value < 0 or value >= MAX_VALUE:
-        raise UserError("must be a finite amount between 0 and 10^12", where="value")
-    value = value.quantize(Decimal("0.0001"))
-    currency = data.get("currency", data.get("cur"))
-    if currency in (None, ""):
-        currency = None
-    elif not isinstance(currency, str) or not CURRENCY_RE.fullmatch(currency):
-        raise UserError("must be a 3-letter ISO 4217 code", where="currency")
-    else:
-        currency = currency.upper()
+    raw_currency = data.get("currency", data.get("cur"))
+    currency = default_currency if raw_currency in (None, "") else currency_code(raw_currency)
+    amount = parse_amount(data.get("value", data.get("v", 0)), currency, where="value")
     ids = _ids(data.get("click_ids", data.get("ids")))
     for key in ("click_id", "sc_cid"):
         for cid in _ids(data.get(key)):
             if cid not in ids:
                 ids.append(cid)
-    return ConversionIn(order, value, currency, ids[:MAX_CLICK_IDS])
+    return ConversionIn(order, amount, currency, ids[:MAX_CLICK_IDS])
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -27,8 +27,9 @@ from typing import Any, cast
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sociable.money import MINOR_UNITS, to_minor
 from sociable.store.db import Database, dialect_insert
-from sociable.store.models.track import Conversion, ShortLink, TrackLogOffset
+from sociable.store.models.track import VERIFIED_SOURCE, Conversion, ShortLink, TrackLogOffset
 from sociable.track.clicklog import list_segments
 from sociable.track.enrich import agent, referrer_host
 from sociable.track.flusher_child import STATE
@@ -88,20 +89,59 @@ def legacy_click(rec: dict[str, Any]) -> list[Any]:
     ]
 
 
-def conversion_row(rec: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = Decimal(str(rec.get("val") or "0"))
-    except InvalidOperation:
-        value = Decimal(0)
+def conversion_row(rec: dict[str, Any], default_currency: str) -> dict[str, Any]:
+    """A conversion record as a row. Records from before amounts had minor units (``val``,
+    a decimal, currency optional) still read; a bad amount or code raises ValueError."""
+    raw_currency = rec.get("cur") or default_currency
+    if not isinstance(raw_currency, str) or raw_currency.upper() not in MINOR_UNITS:
+        raise ValueError(f"unknown currency {raw_currency!r}")
+    currency = raw_currency.upper()
+    if "amt" in rec:
+        amount = rec["amt"]
+        if type(amount) is not int or amount < 0:
+            raise ValueError("amount is not a whole number of minor units")
+    else:
+        try:
+            amount = to_minor(Decimal(str(rec.get("val") or "0")), currency, exact=False)
+        except InvalidOperation:
+            raise ValueError("value is not a number") from None
     return {
         "workspace_id": int(rec["w"]),
         "order_id": str(rec["o"])[:128],
-        "value": value,
-        "currency": rec.get("cur"),
+        "amount_minor": amount,
+        "currency": currency,
         "click_ids": [str(c)[:32] for c in rec.get("ids") or []][:20],
         "source": str(rec.get("s") or "pixel")[:16],
         "at": datetime.fromtimestamp(float(rec["at"]), UTC),
     }
+
+
+def conversion_upsert(dialect: str, row: dict[str, Any]) -> Any:
+    """One conversion per order, and a verified one always wins.
+
+    A pixel (unverified) is inserted only when the order is new. A signed postback is
+    inserted, or replaces an unverified conversion for the same order (and marks it
+    ``replaced_pixel``); an earlier verified one is kept (a retried postback changes
+    nothing). One statement with ``ON CONFLICT ... DO UPDATE ... WHERE``, so the order of
+    arrival, batching and concurrent flushers do not matter, on SQLite and PostgreSQL alike.
+    """
+    stmt = dialect_insert(dialect, Conversion).values(**row)
+    keys = ["workspace_id", "order_id"]
+    if row["source"] != VERIFIED_SOURCE:
+        return stmt.on_conflict_do_nothing(index_elements=keys)
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={
+            "amount_minor": new.amount_minor,
+            "currency": new.currency,
+            "click_ids": new.click_ids,
+            "source": new.source,
+            "at": new.at,
+            "replaced_pixel": True,
+        },
+        where=Conversion.source != VERIFIED_SOURCE,
+    )
 
 
 # A click in the log: a JSON array, shorter to write and faster to read than an object.
@@ -139,7 +179,9 @@ def _click_sql(dialect: str) -> str:
     return f"INSERT INTO track_click ({cols}) VALUES ({marks}) ON CONFLICT (click_id) DO NOTHING"  # noqa: S608
 
 
-def write_records(db: Database, session: Session, records: list[Any]) -> None:
+def write_records(
+    db: Database, session: Session, records: list[Any], *, default_currency: str = "USD"
+) -> None:
     """Insert a batch; the hot part (clicks) goes straight to the driver's executemany."""
     dialect = db.dialect
     sqlite_text = dialect == "sqlite"
@@ -152,7 +194,7 @@ def write_records(db: Database, session: Session, records: list[Any]) -> None:
             elif type(rec) is dict and rec.get("t") == "k":
                 clicks.append(click_tuple(legacy_click(rec), sqlite_text))
             elif type(rec) is dict and rec.get("t") == "v":
-                conversions.append(conversion_row(rec))
+                conversions.append(conversion_row(rec, default_currency))
             else:
                 raise ValueError("not a click or a conversion")
         except (KeyError, TypeError, ValueError):
@@ -161,12 +203,8 @@ def write_records(db: Database, session: Session, records: list[Any]) -> None:
         clicks = _on_live_links(session, clicks)
     if clicks:
         session.connection().exec_driver_sql(_click_sql(dialect), clicks)
-    for conv in conversions:  # few; one at a time so a duplicate order id is skipped alone
-        session.execute(
-            dialect_insert(db.dialect, Conversion)
-            .values(**conv)
-            .on_conflict_do_nothing(index_elements=["workspace_id", "order_id"])
-        )
+    for conv in conversions:  # few; one at a time, in log order (see conversion_upsert)
+        session.execute(conversion_upsert(db.dialect, conv))
 
 
 def _on_live_links(session: Session, clicks: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -215,8 +253,12 @@ class Flusher:
         interval: float = 0.5,
         batch_size: int = 10_000,
         on_progress: Callable[[int], None] | None = None,
+        currency: str = "USD",
     ) -> None:
+        """``currency``: ``[money] currency``, for log records written before every
+        conversion carried its own."""
         self.db = db
+        self.currency = currency
         self.directory = directory
         self.interval = interval
         self.batch_size = batch_size
@@ -319,7 +361,7 @@ class Flusher:
             batch = _decode(lines, name)
             new_offset = offset + consumed
             with self.db.session() as session:
-                write_records(self.db, session, batch)
+                write_records(self.db, session, batch, default_currency=self.currency)
                 row = session.get(TrackLogOffset, name)
                 if row is None:
                     session.add(TrackLogOffset(segment=name, offset=new_offset))
@@ -350,9 +392,16 @@ class FlusherProcess:
     """
 
     def __init__(
-        self, db: Database, directory: Path, *, interval: float = 0.5, batch_size: int = 10_000
+        self,
+        db: Database,
+        directory: Path,
+        *,
+        interval: float = 0.5,
+        batch_size: int = 10_000,
+        currency: str = "USD",
     ) -> None:
         self._url = db.engine.url.render_as_string(hide_password=False)
+        self.currency = currency
         self.directory = directory
         self.interval = interval
         self.batch_size = batch_size
@@ -385,7 +434,11 @@ class FlusherProcess:
                 str(self.batch_size),
                 str(os.getpid()),
             ],
-            env={**os.environ, "SOCIABLE_FLUSHER_DATABASE_URL": self._url},
+            env={
+                **os.environ,
+                "SOCIABLE_FLUSHER_DATABASE_URL": self._url,
+                "SOCIABLE_FLUSHER_CURRENCY": self.currency,
+            },
             stdin=subprocess.DEVNULL,
         )
 

@@ -47,7 +47,14 @@ def main(directory: Path, interval: float, batch_size: int, parent: int) -> None
     db = open_database(os.environ["SOCIABLE_FLUSHER_DATABASE_URL"], check=False)
     lock = os.open(directory / ".flusher.lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # an orphan from a killed server finishes first
-    flusher = Flusher(db, directory, interval=interval, batch_size=batch_size, on_progress=publish)
+    flusher = Flusher(
+        db,
+        directory,
+        interval=interval,
+        batch_size=batch_size,
+        on_progress=publish,
+        currency=os.environ.get("SOCIABLE_FLUSHER_CURRENCY", "USD"),
+    )
     try:
         while not stop.is_set() and os.getppid() == parent:
             flusher.safe_round()

@@ -111,9 +111,12 @@ class TrackApp:
         log_dir: Path,
         clock: Callable[[], float] = time.time,
         flusher: str = "thread",
+        currency: str = "USD",
     ) -> None:
         """``flusher="process"`` copies clicks in a child process (``track serve`` does);
-        ``"thread"`` keeps everything in one process (tests, the mounted copy)."""
+        ``"thread"`` keeps everything in one process (tests, the mounted copy).
+        ``currency``: ``[money] currency``, for conversions that name none."""
+        self.currency = currency
         self.db = db
         self.settings = settings
         self.workspace_id = workspace_id
@@ -122,7 +125,11 @@ class TrackApp:
         self.log = ClickLog(log_dir)
         kind = FlusherProcess if flusher == "process" else Flusher
         self.flusher: Flusher | FlusherProcess = kind(
-            db, log_dir, interval=settings.flush_interval, batch_size=settings.batch_size
+            db,
+            log_dir,
+            interval=settings.flush_interval,
+            batch_size=settings.batch_size,
+            currency=currency,
         )
         self.limiter = NotFoundLimiter(settings.not_found_per_minute)
         self._cache: dict[str, tuple[_Entry | None, float]] = {}
@@ -157,7 +164,12 @@ class TrackApp:
         if not directory.is_absolute():
             directory = settings.base_dir / directory
         return cls(
-            db, settings.track, workspace_id=workspace_id, log_dir=directory, flusher=flusher
+            db,
+            settings.track,
+            workspace_id=workspace_id,
+            log_dir=directory,
+            flusher=flusher,
+            currency=settings.money.currency,
         )
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -429,7 +441,7 @@ class TrackApp:
         query = scope.get("query_string", b"")[:4096].decode("latin-1")
         params = dict(parse_qsl(query, max_num_fields=10))
         try:
-            conversion = parse_conversion(params)
+            conversion = parse_conversion(params, default_currency=self.currency)
         except (UserError, ValueError) as exc:
             headers.append((b"x-sociable-error", str(exc)[:200].encode("ascii", "replace")))
         else:
@@ -468,7 +480,7 @@ class TrackApp:
                 data = json.loads(body)
             if not isinstance(data, dict):
                 raise UserError("body must be a JSON object")
-            conversion = parse_conversion(data)
+            conversion = parse_conversion(data, default_currency=self.currency)
         except (UserError, ValueError) as exc:
             await _json(send, 400, {"error": str(exc)})
             return

@@ -10,7 +10,7 @@ function put(ids){D.cookie=N+"="+encodeURIComponent(ids.join(","))+";path=/;max-
 try{var cid=new URLSearchParams(location.search).get("sc_cid");
  if(cid&&RE.test(cid)){var ids=get().filter(function(x){return x!==cid;});ids.push(cid);put(ids.slice(-5));}}catch(e){}
 function conversion(order,value,currency){
- if(!order)return;var q="o="+encodeURIComponent(order)+"&v="+encodeURIComponent(value||0)+
+ if(!order)return;var q="o="+encodeURIComponent(order)+"&v="+encodeURIComponent(value?(+value).toFixed(4):0)+
  (currency?"&cur="+encodeURIComponent(currency):"")+"&ids="+encodeURIComponent(get().join(","));
  var img=new Image(1,1);img.src=base+"/p.gif?"+q;}
 W.sociable={conversion:conversion,clickIds:get};

@@ -8,7 +8,6 @@ must survive that.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -17,10 +16,10 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -29,6 +28,8 @@ from sociable.store.db import dialect_insert
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: The conversion source that proved itself (a signed ``POST /c``); anything else is unverified.
+VERIFIED_SOURCE = "postback"
 
 
 class ShortLink(Timestamped, Base):
@@ -73,7 +74,11 @@ class Click(Base):
 
 
 class Conversion(Base):
-    """A sale or lead reported by the site; one per order id per workspace."""
+    """A sale or lead reported by the site; one per order id per workspace.
+
+    The amount is integer minor units of ``currency`` (ISO 4217; 4990 EUR is 49.90 EUR, 5000
+    JPY is 5000 yen), so amounts in different currencies are never added by accident.
+    """
 
     __tablename__ = "track_conversion"
     __table_args__ = (UniqueConstraint("workspace_id", "order_id"),)
@@ -83,12 +88,18 @@ class Conversion(Base):
         ForeignKey("workspace.id", ondelete="CASCADE"), index=True
     )
     order_id: Mapped[str] = mapped_column(String(128))
-    value: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0))
-    currency: Mapped[str | None] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
     # Click ids the visitor carried, oldest first (the script keeps a few in its cookie).
     click_ids: Mapped[list[str]] = mapped_column(default=list)
     source: Mapped[str] = mapped_column(String(16))  # "postback" (verified) or "pixel"
+    # A signed postback replaced the pixel's unverified figures for this order.
+    replaced_pixel: Mapped[bool] = mapped_column(default=False, server_default=false())
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def verified(self) -> bool:
+        return self.source == VERIFIED_SOURCE
 
 
 class TrackLogOffset(Base):

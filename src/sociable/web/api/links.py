@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from sociable.config import Settings
 from sociable.errors import UserError
+from sociable.money import currency_code
+from sociable.rates import RateTable, load_rates
 from sociable.store.models import Role
 from sociable.store.models.track import Click, ShortLink
 from sociable.track.attribution import Model
 from sociable.track.links import create_link, get_link, list_links, parse_expiry, short_url
 from sociable.track.qr import write_qr
-from sociable.track.report import By, Row, link_report, totals
+from sociable.track.report import By, Row, link_report
 from sociable.web.api.schemas import Problem
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
@@ -84,14 +86,32 @@ class Stats(BaseModel):
     total: int
 
 
+MONEY = "Per ISO 4217 currency code, the exact amount as a decimal string, e.g. {EUR: '49.90'}"
+
+
+class Amount(BaseModel):
+    currency: str
+    amount: str = Field(description="Exact decimal string, e.g. '171.15'")
+
+
 class ReportRow(BaseModel):
     key: str
     clicks: int
     bot_clicks: int
     unique_visitors: int
     conversions: float
-    revenue: float
+    unverified_conversions: float = Field(
+        description="The part of conversions reported only by the pixel (no signed postback)"
+    )
+    revenue: dict[str, str] = Field(description=MONEY + "; never summed across currencies")
+    unverified_revenue: dict[str, str] = Field(description=MONEY)
     conversion_rate: float | None
+    converted_revenue: Amount | None = Field(
+        None, description="With ?currency=: the revenue converted with the configured rates"
+    )
+    not_converted: dict[str, str] | None = Field(
+        None, description="With ?currency=: amounts left out for want of a rate (" + MONEY + ")"
+    )
 
 
 class Report(BaseModel):
@@ -100,6 +120,13 @@ class Report(BaseModel):
     window_days: int
     rows: list[ReportRow]
     total: ReportRow
+    replaced_pixel: int = Field(
+        description="Orders whose pixel figures were replaced by a signed postback"
+    )
+    convert_to: str | None = None
+    rates_used: list[str] = Field(
+        default_factory=list, description="Each [[money.rates]] rate used, as given and how"
+    )
 
 
 # -- shared with the pages -----------------------------------------------------------------
@@ -174,26 +201,38 @@ def daily_clicks(session: Session, link: ShortLink, days: int, today: date) -> S
     )
 
 
-def report_row(row: Row) -> ReportRow:
-    return ReportRow(**row.as_dict())
+def report_row(row: Row, convert_to: str | None = None) -> ReportRow:
+    return ReportRow(**row.as_dict(convert_to))
 
 
 def attribution(
-    session: Session, workspace_id: int, by: By, model: Model, window_days: int
+    session: Session,
+    workspace_id: int,
+    by: By,
+    model: Model,
+    window_days: int,
+    *,
+    convert_to: str | None = None,
+    rates: RateTable | None = None,
 ) -> Report:
-    rows = link_report(
+    report = link_report(
         session,
         workspace_id=workspace_id,
         by=by,
         model=model,
         window=timedelta(days=window_days),
+        convert_to=convert_to,
+        rates=rates,
     )
     return Report(
         by=by,
         model=model,
         window_days=window_days,
-        rows=[report_row(r) for r in rows],
-        total=report_row(totals(rows)),
+        rows=[report_row(r, convert_to) for r in report.rows],
+        total=report_row(report.total, convert_to),
+        replaced_pixel=report.replaced_pixel,
+        convert_to=convert_to,
+        rates_used=report.rates_used,
     )
 
 
@@ -336,12 +375,29 @@ def link_stats(
 
 @router.get("/attribution", response_model=Report, responses=ERRORS)
 def attribution_api(
+    request: Request,
     by: By = By.CAMPAIGN,
     model: Model = Model.LAST_CLICK,
     window_days: int = Query(7, ge=1, le=365),
+    currency: str | None = Query(
+        None,
+        pattern="^[A-Za-z]{3}$",
+        description="Also convert revenue to this ISO 4217 currency with [[money.rates]]",
+    ),
     who: Principal = Depends(principal),
     session: Session = Depends(session_scope, scope="function"),
 ) -> Report:
-    """Clicks, unique visitors, conversions, revenue and conversion rate per post, campaign,
-    network or link; conversions credited by ``model`` within ``window_days``."""
-    return attribution(session, who.workspace_id, by, model, window_days)
+    """Clicks, unique visitors, conversions, revenue (per currency) and conversion rate per
+    post, campaign, network or link; conversions credited by ``model`` within ``window_days``.
+    With ``currency``, revenue is also converted with the configured dated rates only."""
+    if currency is None:
+        return attribution(session, who.workspace_id, by, model, window_days)
+    settings: Settings = request.app.state.settings
+    try:
+        target = currency_code(currency)
+        rates = load_rates(settings.money.rates)
+    except UserError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    return attribution(
+        session, who.workspace_id, by, model, window_days, convert_to=target, rates=rates
+    )
