@@ -22,8 +22,12 @@ def serve(
     worker: bool = typer.Option(
         True, "--worker/--no-worker", help="Run the publisher inside this process."
     ),
-    secure_cookies: bool = typer.Option(
-        False, help="Send session cookies only over HTTPS (set behind a TLS proxy)."
+    secure_cookies: bool | None = typer.Option(
+        None,
+        "--secure-cookies/--no-secure-cookies",
+        help="Mark the session cookie Secure always / never "
+        "(default: when the request came over HTTPS, directly or through a trusted proxy).",
+        show_default=False,
     ),
     demo_receiver: bool = typer.Option(
         False, help="Also serve the demo webhook receiver at /demo (used by `make run`)."
@@ -79,7 +83,15 @@ def serve(
         + ("running in this process" if worker else "off: run `sociable worker`")
     )
     try:
-        uvicorn.run(PrefixDispatch(web, tracker, prefix), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            PrefixDispatch(web, tracker, prefix),
+            host=host,
+            port=port,
+            log_level="warning",
+            # X-Forwarded-For/-Proto only from [web] trusted_proxies (not FORWARDED_ALLOW_IPS).
+            proxy_headers=bool(settings.web.trusted_proxies),
+            forwarded_allow_ips=settings.web.trusted_proxies,
+        )
     finally:
         stop.set()
         notifier.join(timeout=30)
