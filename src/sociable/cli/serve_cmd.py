@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
 
 from sociable.cli.output import console
 from sociable.cli.state import get_state
+from sociable.config import WebSettings
 from sociable.store.secrets import load_key
 
 log = logging.getLogger(__name__)
+
+
+def proxy_options(web: WebSettings) -> dict[str, Any]:
+    """uvicorn's proxy options: X-Forwarded-For/-Proto believed from ``trusted_proxies`` only.
+
+    Explicit, so uvicorn's own default (loopback, or env FORWARDED_ALLOW_IPS) never decides.
+    """
+    return {"proxy_headers": bool(web.trusted_proxies), "forwarded_allow_ips": web.trusted_proxies}
 
 
 def serve(
@@ -88,9 +98,7 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
-            # X-Forwarded-For/-Proto only from [web] trusted_proxies (not FORWARDED_ALLOW_IPS).
-            proxy_headers=bool(settings.web.trusted_proxies),
-            forwarded_allow_ips=settings.web.trusted_proxies,
+            **proxy_options(settings.web),
         )
     finally:
         stop.set()

@@ -1,0 +1,96 @@
+"""The login throttle on its own clock: bounded, and junk cannot flush what it remembers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sociable.web.throttle import LoginThrottle, ThrottleLimits, client_key
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_ten_thousand_junk_emails_from_one_client_change_nothing() -> None:
+    clock = ManualClock()
+    throttle = LoginThrottle(clock=clock)
+    for _ in range(5):
+        assert throttle.refusal("203.0.113.9", "owner@acme.example") is None
+        throttle.failed("203.0.113.9", "owner@acme.example")
+    checked = 0
+    for i in range(10_000):  # all within the account's one-second delay
+        if throttle.refusal("203.0.113.9", f"junk{i}@spam.example") is None:
+            checked += 1
+            throttle.failed("203.0.113.9", f"junk{i}@spam.example")
+    assert checked == 15
+    refused = throttle.refusal("203.0.113.9", "owner@acme.example")
+    assert refused is not None and refused.reason == "client"
+    assert throttle.tracked() == (1, 16)  # one client; the account and 15 junk emails
+    # The account still carries its five failures for any other client.
+    other = throttle.refusal("198.51.100.7", "owner@acme.example")
+    assert other is not None and other.reason == "account"
+
+
+def test_both_tables_stay_bounded_under_many_clients() -> None:
+    clock = ManualClock()
+    throttle = LoginThrottle(ThrottleLimits(max_tracked=1_000), clock=clock)
+    for i in range(50_000):
+        client, email = f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", f"junk{i}@spam.example"
+        if throttle.refusal(client, email) is None:
+            throttle.failed(client, email)
+    assert throttle.tracked() == (1_000, 1_000)
+
+
+def test_an_ipv6_host_is_one_client_across_its_64() -> None:
+    assert client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:ffff::9")
+    assert client_key("2001:db8:1:2::1") != client_key("2001:db8:1:3::1")
+    assert client_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert client_key(None) == "unknown"
+
+
+LIMITS = ThrottleLimits(client_limit=6, free_failures=3, base_delay=2.0, max_delay=30.0, window=600)
+events = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["x@e.example", "y@e.example", "z@e.example"]),
+        st.floats(0, 60),
+        st.booleans(),  # the right password
+    ),
+    max_size=200,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events)
+def test_guesses_checked_stay_within_the_limits(steps: list[tuple[str, str, float, bool]]) -> None:
+    clock = ManualClock()
+    throttle = LoginThrottle(LIMITS, clock=clock)
+    by_client: dict[str, list[float]] = defaultdict(list)
+    by_account: dict[str, list[float]] = defaultdict(list)
+    for client, account, gap, right in steps:
+        clock.now += gap
+        if throttle.refusal(client, account) is not None:
+            continue
+        if right:
+            throttle.succeeded(account)
+            by_account[account].clear()
+            continue
+        throttle.failed(client, account)
+        by_client[client].append(clock.now)
+        by_account[account].append(clock.now)
+        # No client gets more than its limit of wrong guesses checked in any window.
+        recent = [t for t in by_client[client] if clock.now - t < LIMITS.window]
+        assert len(recent) <= LIMITS.client_limit
+        # Past the free failures, an account's checked guesses are spaced by the delay.
+        failures = [t for t in by_account[account] if clock.now - t < LIMITS.window]
+        beyond = len(failures) - 1 - LIMITS.free_failures
+        if beyond >= 0:
+            delay = min(LIMITS.base_delay * 2**beyond, LIMITS.max_delay)
+            assert failures[-1] - failures[-2] >= delay
