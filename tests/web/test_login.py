@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sociable import passwords
 from sociable.cli.serve_cmd import proxy_options
 from sociable.config import WebSettings
-from sociable.store.db import Database
+from sociable.store.db import Database, open_database
 from sociable.store.models import User
 from sociable.store.models.web import WebSession
 from sociable.store.secrets import SecretBox
@@ -185,3 +185,27 @@ def always_secure(db: Database, secret_box: SecretBox) -> Iterator[WebApp]:
 
 def test_secure_cookies_can_be_forced(always_secure: WebApp) -> None:
     assert "; secure" in _cookie(always_secure.client().get("/login"))
+
+
+def test_users_logout_ends_every_session_of_a_person(  # type: ignore[no-untyped-def]
+    cli, database_url: str, secret_box: SecretBox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = ("--database-url", database_url)
+    assert cli(*base, "init", "--name", "Boss Co").code == 0  # migrations, 0015 included
+    monkeypatch.setenv("SOCIABLE_PASSWORD", PASSWORD)
+    assert cli(*base, "users", "add", "boss@boss.example", "--role", "owner").code == 0
+    db = open_database(database_url)
+    try:
+        for web in start_web(db):
+            laptop, phone = (web.login("boss@boss.example") for _ in range(2))
+            other = web.login("editor@acme.example")
+            done = cli(*base, "users", "logout", "Boss@boss.example")
+            assert done.code == 0 and "2 web session(s) ended" in done.out
+            assert laptop.get("/api/v1/me").status_code == 401
+            assert phone.get("/api/v1/me").status_code == 401
+            assert other.get("/api/v1/me").status_code == 200
+            stranger = cli(*base, "users", "logout", "nobody@acme.example")
+            assert stranger.code == 2 and "not a member" in stranger.err
+    finally:
+        db.dispose()
