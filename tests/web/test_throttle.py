@@ -22,20 +22,35 @@ def test_ten_thousand_junk_emails_from_one_client_change_nothing() -> None:
     clock = ManualClock()
     throttle = LoginThrottle(clock=clock)
     for _ in range(5):
-        assert throttle.refusal("203.0.113.9", "owner@acme.example") is None
-        throttle.failed("203.0.113.9", "owner@acme.example")
+        assert throttle.attempt("203.0.113.9", "owner@acme.example") is None  # all wrong
     checked = 0
     for i in range(10_000):  # all within the account's one-second delay
-        if throttle.refusal("203.0.113.9", f"junk{i}@spam.example") is None:
+        if throttle.attempt("203.0.113.9", f"junk{i}@spam.example") is None:
             checked += 1
-            throttle.failed("203.0.113.9", f"junk{i}@spam.example")
     assert checked == 15
-    refused = throttle.refusal("203.0.113.9", "owner@acme.example")
+    refused = throttle.attempt("203.0.113.9", "owner@acme.example")
     assert refused is not None and refused.reason == "client"
     assert throttle.tracked() == (1, 16)  # one client; the account and 15 junk emails
     # The account still carries its five failures for any other client.
-    other = throttle.refusal("198.51.100.7", "owner@acme.example")
+    other = throttle.attempt("198.51.100.7", "owner@acme.example")
     assert other is not None and other.reason == "account"
+
+
+def test_attempts_in_flight_count_before_their_answer() -> None:
+    """Forty guesses sent together: only the free ones get their password checked."""
+    throttle = LoginThrottle(clock=ManualClock())
+    let_through = [throttle.attempt(f"192.0.2.{n}", "owner@acme.example") for n in range(40)]
+    assert let_through.count(None) == 5
+    one_client = [throttle.attempt("203.0.113.9", f"u{n}@acme.example") for n in range(40)]
+    assert one_client.count(None) == 20
+
+
+def test_a_right_password_does_not_spend_the_clients_attempts() -> None:
+    throttle = LoginThrottle(clock=ManualClock())
+    for n in range(100):  # an office behind one address, everybody logging in
+        assert throttle.attempt("198.51.100.7", f"person{n}@acme.example") is None
+        throttle.succeeded("198.51.100.7", f"person{n}@acme.example")
+    assert throttle.tracked() == (1, 0)
 
 
 def test_both_tables_stay_bounded_under_many_clients() -> None:
@@ -43,8 +58,7 @@ def test_both_tables_stay_bounded_under_many_clients() -> None:
     throttle = LoginThrottle(ThrottleLimits(max_tracked=1_000), clock=clock)
     for i in range(50_000):
         client, email = f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", f"junk{i}@spam.example"
-        if throttle.refusal(client, email) is None:
-            throttle.failed(client, email)
+        throttle.attempt(client, email)
     assert throttle.tracked() == (1_000, 1_000)
 
 
@@ -79,13 +93,12 @@ def test_guesses_checked_stay_within_the_limits(steps: list[tuple[str, str, floa
     by_account: dict[str, list[float]] = defaultdict(list)
     for client, account, gap, right in steps:
         clock.now += gap
-        if throttle.refusal(client, account) is not None:
+        if throttle.attempt(client, account) is not None:
             continue
         if right:
-            throttle.succeeded(account)
+            throttle.succeeded(client, account)
             by_account[account].clear()
             continue
-        throttle.failed(client, account)
         by_client[client].append(clock.now)
         by_account[account].append(clock.now)
         # No client gets more than its limit of wrong guesses checked in any window.

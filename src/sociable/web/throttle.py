@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -94,18 +95,24 @@ class _Recent:
             times = self._times[key] = deque(maxlen=self._per_key)
         times.append(now)
 
+    def drop_latest(self, key: str) -> None:
+        times = self._times.get(key)
+        if times:
+            times.pop()
+
     def forget(self, key: str) -> None:
         self._times.pop(key, None)
 
 
 class LoginThrottle:
-    """Ask :meth:`refusal` before a check; then report :meth:`failed` or :meth:`succeeded`."""
+    """Ask :meth:`attempt` before checking a password; report :meth:`succeeded` if right."""
 
     def __init__(
         self, limits: ThrottleLimits | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.limits = limits or ThrottleLimits()
         self._clock = clock
+        self._lock = threading.Lock()  # sync routes run in a thread pool
         lim = self.limits
         doublings = math.ceil(math.log2(max(lim.max_delay / lim.base_delay, 1.0)))
         self._clients = _Recent(lim.max_tracked, lim.client_limit, lim.window)
@@ -113,7 +120,8 @@ class LoginThrottle:
 
     def tracked(self) -> tuple[int, int]:
         """(clients, accounts) currently remembered."""
-        return len(self._clients), len(self._accounts)
+        with self._lock:
+            return len(self._clients), len(self._accounts)
 
     def _account_wait(self, account: str, now: float) -> float:
         failures = self._accounts.recent(account, now)
@@ -123,23 +131,27 @@ class LoginThrottle:
         delay = min(self.limits.base_delay * 2.0**beyond, self.limits.max_delay)
         return failures[-1] + delay - now
 
-    def refusal(self, client: str, account: str) -> Refusal | None:
-        """None when the attempt may be checked; else why not (a refused one counts too)."""
-        now = self._clock()
-        attempts = self._clients.recent(client, now)
-        if len(attempts) >= self.limits.client_limit:
-            return Refusal("client", math.ceil(attempts[0] + self.limits.window - now))
-        wait = self._account_wait(account, now)
-        if wait > 0:
-            self._clients.add(client, now)
-            return Refusal("account", math.ceil(wait))
-        return None
+    def attempt(self, client: str, account: str) -> Refusal | None:
+        """None when the password may be checked; else why not.
 
-    def failed(self, client: str, account: str) -> None:
-        now = self._clock()
-        self._clients.add(client, now)
-        self._accounts.add(account, now)
+        An attempt let through counts as a failure at once, for its client and its account,
+        until :meth:`succeeded` says otherwise: many sent together cannot all slip past
+        the limits while their passwords are being checked.
+        """
+        with self._lock:
+            now = self._clock()
+            attempts = self._clients.recent(client, now)
+            if len(attempts) >= self.limits.client_limit:
+                return Refusal("client", math.ceil(attempts[0] + self.limits.window - now))
+            self._clients.add(client, now)  # refused or checked, it counts for the client
+            wait = self._account_wait(account, now)
+            if wait > 0:
+                return Refusal("account", math.ceil(wait))
+            self._accounts.add(account, now)
+            return None
 
-    def succeeded(self, account: str) -> None:
-        """The right password: the account's delay is over (the client's count stays)."""
-        self._accounts.forget(account)
+    def succeeded(self, client: str, account: str) -> None:
+        """The right password: the attempt no longer counts, and the account's delay is over."""
+        with self._lock:
+            self._clients.drop_latest(client)
+            self._accounts.forget(account)

@@ -74,7 +74,7 @@ def login(
         return fail("Your session expired; please try again.", 403)
     throttle = _throttle(request)
     client = client_key(request.client.host if request.client else None)
-    refused = throttle.refusal(client, email)
+    refused = throttle.attempt(client, email)
     if refused is not None:
         response = fail(_REFUSED[refused.reason].format(wait=_wait(refused.retry_after)), 429)
         response.headers["Retry-After"] = str(refused.retry_after)
@@ -83,9 +83,8 @@ def login(
     # Always one argon2 verify (a dummy hash for an unknown email): the same work either way.
     matched = verify_password(user.password_hash if user else None, password)
     if user is None or not matched or not user.is_active:
-        throttle.failed(client, email)
-        return fail("Wrong email or password.")
-    throttle.succeeded(email)
+        return fail("Wrong email or password.")  # the throttle counted it already
+    throttle.succeeded(client, email)
     first = session.scalar(
         select(Membership.workspace_id).where(Membership.user_id == user.id).limit(1)
     )
