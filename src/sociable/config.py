@@ -8,6 +8,7 @@ or ``./sociable.toml``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -136,6 +137,25 @@ class MoneySettings(Section):
             raise ValueError(str(exc)) from None
 
 
+class WebSettings(Section):
+    """``sociable serve``: which proxies may say who the client is and which scheme it used."""
+
+    # Addresses or networks whose X-Forwarded-For / X-Forwarded-Proto are believed (the
+    # login throttle's client and the cookie's Secure flag come from them); [] believes none.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an IP address or network: {item!r}") from None
+        return value
+
+
 class HashtagSettings(Section):
     """``sociable hashtags``: tags never to suggest (banned) and tags to flag (overused)."""
 
@@ -159,6 +179,7 @@ class Settings(BaseSettings):
     publish: PublishSettings = Field(default_factory=PublishSettings)
     hashtags: HashtagSettings = Field(default_factory=HashtagSettings)
     money: MoneySettings = Field(default_factory=MoneySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     # Per-network overrides of content/platforms facts, e.g. [platforms.instagram] max_hashtags = 5
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Per-network handles for mentions: [handles.acme] x = "@acme", bluesky = "@acme.com"

@@ -10,10 +10,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from sociable.store.db import Database
 from sociable.store.models import Role, Workspace
@@ -33,6 +35,7 @@ class WebApp:
     other_workspace_id: int
     users: dict[str, int]
     tokens: dict[str, str]
+    app: FastAPI
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, follow_redirects=False, timeout=10)
@@ -63,8 +66,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_web(db: Database) -> Iterator[WebApp]:
-    """Seed a workspace with an owner, an editor and a viewer, and serve it on loopback."""
+def start_web(
+    db: Database, *, secure_cookies: bool | None = None, **uvicorn_options: Any
+) -> Iterator[WebApp]:
+    """Seed a workspace with an owner, an editor and a viewer, and serve it on loopback.
+
+    ``uvicorn_options`` go to uvicorn's Config (e.g. the proxy options ``sociable serve`` passes).
+    """
     with db.session() as s:
         ws = Workspace(slug="acme", name="Acme", timezone="Europe/Paris")
         other = Workspace(slug="other", name="Other brand")
@@ -77,9 +85,15 @@ def start_web(db: Database) -> Iterator[WebApp]:
             tokens[role.value] = issue_token(s, user.id, ws.id, "test").token
         add_member(s, other, "owner@acme.example", PASSWORD, Role.VIEWER)
         ws_id, other_id = ws.id, other.id
-    app = create_app(db, b"k" * 44, media_dir=Path(tempfile.mkdtemp(prefix="sociable-media-")))
+    app = create_app(
+        db,
+        b"k" * 44,
+        media_dir=Path(tempfile.mkdtemp(prefix="sociable-media-")),
+        secure_cookies=secure_cookies,
+    )
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", **uvicorn_options)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -87,7 +101,7 @@ def start_web(db: Database) -> Iterator[WebApp]:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
-        yield WebApp(f"http://127.0.0.1:{port}", db, ws_id, other_id, users, tokens)
+        yield WebApp(f"http://127.0.0.1:{port}", db, ws_id, other_id, users, tokens, app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

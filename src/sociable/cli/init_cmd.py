@@ -48,6 +48,10 @@ max_pages = 500
 # Public base of the short links served by `sociable track serve` / `sociable serve`.
 base_url = "http://127.0.0.1:8000/l"
 
+[web]
+# Proxies whose X-Forwarded-For/-Proto `sociable serve` believes (add your TLS proxy's address).
+trusted_proxies = ["127.0.0.1", "::1"]
+
 # Override a network's published limits when they change, e.g.:
 # [platforms.instagram]
 # max_hashtags = 5

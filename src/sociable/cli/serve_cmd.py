@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
 
 from sociable.cli.output import console
 from sociable.cli.state import get_state
+from sociable.config import WebSettings
 from sociable.store.secrets import load_key
 
 log = logging.getLogger(__name__)
+
+
+def proxy_options(web: WebSettings) -> dict[str, Any]:
+    """uvicorn's proxy options: X-Forwarded-For/-Proto believed from ``trusted_proxies`` only.
+
+    Explicit, so uvicorn's own default (loopback, or env FORWARDED_ALLOW_IPS) never decides.
+    """
+    return {"proxy_headers": bool(web.trusted_proxies), "forwarded_allow_ips": web.trusted_proxies}
 
 
 def serve(
@@ -22,8 +32,12 @@ def serve(
     worker: bool = typer.Option(
         True, "--worker/--no-worker", help="Run the publisher inside this process."
     ),
-    secure_cookies: bool = typer.Option(
-        False, help="Send session cookies only over HTTPS (set behind a TLS proxy)."
+    secure_cookies: bool | None = typer.Option(
+        None,
+        "--secure-cookies/--no-secure-cookies",
+        help="Mark the session cookie Secure always / never "
+        "(default: when the request came over HTTPS, directly or through a trusted proxy).",
+        show_default=False,
     ),
     demo_receiver: bool = typer.Option(
         False, help="Also serve the demo webhook receiver at /demo (used by `make run`)."
@@ -79,7 +93,13 @@ def serve(
         + ("running in this process" if worker else "off: run `sociable worker`")
     )
     try:
-        uvicorn.run(PrefixDispatch(web, tracker, prefix), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            PrefixDispatch(web, tracker, prefix),
+            host=host,
+            port=port,
+            log_level="warning",
+            **proxy_options(settings.web),
+        )
     finally:
         stop.set()
         notifier.join(timeout=30)

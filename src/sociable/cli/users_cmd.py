@@ -10,6 +10,7 @@ from sociable.cli.output import console
 from sociable.cli.state import get_state
 from sociable.errors import UserError
 from sociable.store.models import Membership, Role, User
+from sociable.web import login_sessions
 from sociable.workspaces import add_member, current_workspace
 
 app = typer.Typer(help="People and their roles (owner, editor, viewer).", no_args_is_help=True)
@@ -55,3 +56,20 @@ def list_users(ctx: typer.Context) -> None:
     for email, name, role in rows:
         table.add_row(email, name, role)
     console.print(table)
+
+
+@app.command("logout")
+def logout(ctx: typer.Context, email: str) -> None:
+    """End every web session of a person in the workspace (a lost laptop, a leaver)."""
+    state = get_state(ctx)
+    with state.database().session() as session:
+        workspace = current_workspace(session, state.settings)
+        user = session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(User.email == email.strip().lower(), Membership.workspace_id == workspace.id)
+        )
+        if user is None:
+            raise UserError(f"email: {email!r} is not a member of {workspace.name!r}")
+        ended = login_sessions.end_all(session, user.id)
+    console.print(f"{user.email}: {ended} web session(s) ended")

@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from sociable import __version__
 from sociable.config import Settings
@@ -24,9 +23,10 @@ from sociable.web.idempotency import Purger
 from sociable.web.pages.compose import MAX_UPLOAD
 from sociable.web.pages.render import render
 from sociable.web.security import derive_key
+from sociable.web.session_cookie import SchemeSessions
+from sociable.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).resolve().parent / "static"
-SESSION_MAX_AGE = 14 * 24 * 3600
 CSP = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -62,13 +62,14 @@ def create_app(
     *,
     settings: Settings | None = None,
     media_dir: Path | None = None,
-    secure_cookies: bool = False,
+    secure_cookies: bool | None = None,
     demo_receiver: bool = False,
 ) -> FastAPI:
     """The whole web app over ``db``; ``secret`` is the workspace's master key.
 
     ``settings`` (platform overrides, handles, track base URL) default to the built-in
     ones; uploaded media go to ``media_dir`` (default: ``media/`` beside the config).
+    ``secure_cookies``: None marks the session cookie ``Secure`` on HTTPS requests only.
     """
     app = FastAPI(
         title="Sociable API",
@@ -83,13 +84,9 @@ def create_app(
     app.state.link_key = derive_key(secret, "review-link")  # signed client review links
     app.state.settings = settings or Settings()
     app.state.media_dir = media_dir or app.state.settings.base_dir / "media"
+    app.state.login_throttle = LoginThrottle()
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=derive_key(secret, "web-session"),
-        session_cookie="sociable_session",
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=secure_cookies,
+        SchemeSessions, secure=secure_cookies, secret_key=derive_key(secret, "web-session")
     )
 
     # Uploads may be as large as the composer takes, plus room for the form around them.

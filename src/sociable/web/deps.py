@@ -28,6 +28,7 @@ from sociable.store.db import Database
 from sociable.store.models import Membership, Role, User
 from sociable.store.models.review import CalendarFeed
 from sociable.store.models.web import ApiToken
+from sociable.web import login_sessions
 from sociable.web.security import hash_token, same
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,10 @@ def _from_token(session: Session, header: str) -> tuple[Principal, ApiToken] | N
 
 def _from_session(session: Session, request: Request) -> Principal | None:
     user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+    sid = request.session.get("sid")
+    if not isinstance(user_id, int) or not isinstance(sid, str):
         return None
-    user = session.get(User, user_id)
+    user = login_sessions.user_of(session, user_id, sid)  # ended at logout: None
     if user is None or not user.is_active:
         return None
     membership = _membership(session, user_id, request.session.get("workspace_id"))

@@ -1,4 +1,4 @@
-"""What the web app and the REST API keep: personal API tokens, idempotency records, invitations."""
+"""What the web app and the REST API keep: API tokens, idempotency records, invitations, logins."""
 
 from __future__ import annotations
 
@@ -57,3 +57,21 @@ class Invitation(Timestamped, Base):
     )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Timestamped, Base):
+    """A browser's login. The signed cookie carries a random id; only its SHA-256 is stored.
+
+    Every request checks the row, so logging out (``ended_at``) makes the old cookie useless,
+    and ending all of a user's rows logs them out everywhere.
+    """
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -13,52 +10,36 @@ from sqlalchemy.orm import Session
 from sociable.errors import UserError
 from sociable.passwords import verify_password
 from sociable.store.models import Membership, User, Workspace
+from sociable.web import login_sessions
 from sociable.web.deps import Principal, principal, session_scope
 from sociable.web.invitations import accept, pending
 from sociable.web.pages.render import render, safe_next
 from sociable.web.security import same
+from sociable.web.throttle import LoginThrottle, client_key
 
 router = APIRouter()
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = 15 * 60.0
-MAX_TRACKED = 10_000
+_REFUSED = {
+    "client": "Too many failed attempts from your network; try again in {wait}.",
+    "account": "Too many failed attempts for this account; try again in {wait}.",
+}
 
 
-class LoginThrottle:
-    """Failed logins per email in a sliding window; bounded so it cannot grow without end."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, email: str) -> bool:
-        window = self._failures.get(email)
-        if not window:
-            return False
-        now = time.monotonic()
-        while window and now - window[0] > FAILURE_WINDOW:
-            window.popleft()
-        return len(window) >= MAX_FAILURES
-
-    def failed(self, email: str) -> None:
-        if len(self._failures) >= MAX_TRACKED and email not in self._failures:
-            self._failures.pop(next(iter(self._failures)))
-        self._failures[email].append(time.monotonic())
-
-    def succeeded(self, email: str) -> None:
-        self._failures.pop(email, None)
+def _wait(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{round(seconds / 60)} minutes"
 
 
 def _throttle(request: Request) -> LoginThrottle:
-    throttle = getattr(request.app.state, "login_throttle", None)
-    if throttle is None:
-        throttle = request.app.state.login_throttle = LoginThrottle()
+    throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
 
 
-def _start_session(request: Request, user_id: int, workspace_id: int | None) -> None:
+def _start_session(
+    request: Request, session: Session, user_id: int, workspace_id: int | None
+) -> None:
     request.session.clear()  # a new session on login: no fixation
     request.session["user_id"] = user_id
+    request.session["sid"] = login_sessions.start(session, user_id)
     if workspace_id is not None:
         request.session["workspace_id"] = workspace_id
 
@@ -92,22 +73,34 @@ def login(
     if not same(request.session.get("csrf"), csrf_token):
         return fail("Your session expired; please try again.", 403)
     throttle = _throttle(request)
-    if throttle.blocked(email):
-        return fail("Too many failed attempts; wait 15 minutes.", 429)
+    client = client_key(request.client.host if request.client else None)
+    refused = throttle.attempt(client, email)
+    if refused is not None:
+        response = fail(_REFUSED[refused.reason].format(wait=_wait(refused.retry_after)), 429)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     user = session.scalar(select(User).where(User.email == email))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        throttle.failed(email)
-        return fail("Wrong email or password.")
-    throttle.succeeded(email)
+    # Always one argon2 verify (a dummy hash for an unknown email): the same work either way.
+    matched = verify_password(user.password_hash if user else None, password)
+    if user is None or not matched or not user.is_active:
+        return fail("Wrong email or password.")  # the throttle counted it already
+    throttle.succeeded(client, email)
     first = session.scalar(
         select(Membership.workspace_id).where(Membership.user_id == user.id).limit(1)
     )
-    _start_session(request, user.id, first)
+    _start_session(request, session, user.id, first)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, who: Principal = Depends(principal)) -> RedirectResponse:
+def logout(
+    request: Request,
+    who: Principal = Depends(principal),
+    session: Session = Depends(session_scope, scope="function"),
+) -> RedirectResponse:
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        login_sessions.end(session, sid)  # a copy of the old cookie stops working too
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -157,6 +150,6 @@ def accept_invitation(
         return render(
             request, "invitation.html", error=str(exc), workspace_name="Sociable", status_code=400
         )
-    _start_session(request, user.id, workspace_id)
+    _start_session(request, session, user.id, workspace_id)
     request.session["flash"] = "Welcome aboard."
     return RedirectResponse("/", status_code=303)
