@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +21,11 @@ from sociable.cli.app import main
 from sociable.store.base import Base
 from sociable.store.db import Database, open_database
 from sociable.store.secrets import SecretBox, generate_key, use_box
+from tests import outside_data
 
 PG_URL = os.environ.get("SOCIABLE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# Settings of the test run itself, kept while every other SOCIABLE_* variable is cleared.
+TEST_SETTINGS = {"SOCIABLE_TEST_PG_URL", outside_data.ENV}
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -31,7 +33,7 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
-        if key.startswith("SOCIABLE_") and key != "SOCIABLE_TEST_PG_URL":
+        if key.startswith("SOCIABLE_") and key not in TEST_SETTINGS:
             monkeypatch.delenv(key)
 
 
@@ -47,9 +49,12 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    assert SHARED.is_dir(), f"../shared not found at {SHARED}"
-    return SHARED
+def shared_data() -> Callable[[str], Path]:
+    """``shared_data("datasets/x")``: a folder of outside data, or skip (fail under CI).
+
+    The one way a test reaches third-party suites and datasets; see tests/outside_data.py.
+    """
+    return outside_data.require
 
 
 @pytest.fixture

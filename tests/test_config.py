@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sociable.config import load_settings
+from sociable.config import load_settings, private_hosts_hint
 from sociable.errors import ConfigError
 
 
@@ -57,3 +57,27 @@ def test_money_settings(tmp_path: Path) -> None:
     cfg.write_text('[money]\ncurrency = "EURO"\n')
     with pytest.raises(ConfigError, match=r"money\.currency"):
         load_settings(cfg)
+
+
+@pytest.mark.parametrize("section", ["audit", "publish"])
+def test_private_hosts_hint_names_settings_that_work(
+    section: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways the hint names (the file line, the variable) really turn the setting on."""
+    hint = private_hosts_hint(section)
+    file_line, env = hint.split(" or ")
+    header, assignment = file_line.split("] ")
+    cfg = tmp_path / "sociable.toml"
+    cfg.write_text(f"{header}]\n{assignment}\n")
+    assert getattr(load_settings(cfg), section).allow_private is True
+    name, value = env.split("=")
+    monkeypatch.setenv(name, value)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")  # no sociable.toml here: the variable alone
+    assert getattr(load_settings(), section).allow_private is True
+    assert private_hosts_hint(section, "--allow-private").startswith("--allow-private, [")
+
+
+def test_private_hosts_hint_refuses_a_setting_that_does_not_exist() -> None:
+    with pytest.raises(KeyError):
+        private_hosts_hint("workspace")

@@ -271,3 +271,17 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
         raise ConfigError(f"{source}{where}: {first['msg']}") from exc
     settings.config_path = path.resolve() if path else None
     return settings
+
+
+def private_hosts_hint(section: str, flag: str | None = None) -> str:
+    """How a user lets ``section`` reach private and loopback hosts, for the SSRF guard's
+    refusal: the command's ``flag`` (if it has one), the file setting and its variable.
+
+    Built from the settings model, so a message can only name a setting that exists.
+    """
+    model = Settings.model_fields[section].annotation
+    if not (isinstance(model, type) and "allow_private" in getattr(model, "model_fields", {})):
+        raise KeyError(f"[{section}] has no allow_private setting")
+    setting = f"[{section}] allow_private = true"
+    env = f"SOCIABLE_{section.upper()}__ALLOW_PRIVATE=true"
+    return f"{flag}, {setting} or {env}" if flag else f"{setting} or {env}"

@@ -37,6 +37,9 @@ class TooLarge(FetchError):
 @dataclass(frozen=True)
 class NetPolicy:
     allow_private: bool = False
+    # How the user allows private hosts where this policy is used (a flag, a setting),
+    # named in the refusal; config.private_hosts_hint builds it from the real settings.
+    allow_private_hint: str = ""
     timeout: float = 10.0
     connect_timeout: float = 5.0
     max_bytes: int = 5 * 1024 * 1024
@@ -75,9 +78,10 @@ def check_host(host: str, port: int, policy: NetPolicy) -> None:
         return
     for address in resolve(host, port):
         if not is_public(address):
+            hint = policy.allow_private_hint
             raise BlockedAddress(
-                f"refused {host} ({address}): private, loopback or reserved address "
-                "(use --allow-private to audit such hosts)"
+                f"refused {host} ({address}): private, loopback or reserved address"
+                + (f" (to allow such hosts: {hint})" if hint else "")
             )
 
 

@@ -138,8 +138,9 @@ def test_per_page_failures_do_not_stop_the_crawl(site: Site) -> None:
 
 def test_loopback_refused_without_allow_private(site: Site) -> None:
     site.html("/", page("home"))
-    pages = crawl(site.url("/"), CrawlOptions(timeout=2.0))
-    assert "--allow-private" in (pages[site.url("/")].error or "")
+    pages = crawl(site.url("/"), CrawlOptions(timeout=2.0, allow_private_hint="--let-me"))
+    assert "private, loopback" in (pages[site.url("/")].error or "")
+    assert "(to allow such hosts: --let-me)" in (pages[site.url("/")].error or "")
     assert site.requests == []
 
 

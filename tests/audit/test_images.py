@@ -74,7 +74,7 @@ def test_404_html_svg_and_huge_images_are_reported_not_raised(site: Site) -> Non
 
 def test_refused_and_unreachable_hosts(site: Site) -> None:
     refused = probe(site.url("/x.png"), NetPolicy(timeout=2.0))
-    assert refused.error and "--allow-private" in refused.error and refused.status is None
+    assert refused.error and "private, loopback" in refused.error and refused.status is None
     dead = probe("http://127.0.0.1:9/x.png")
     assert dead.error and dead.status is None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -106,8 +107,8 @@ def test_read_history_missing_file(tmp_path: Path) -> None:
         read_history(tmp_path / "nope.csv")
 
 
-def test_kharwal_dataset_imports_every_row(shared_dir: Path) -> None:
-    history = read_history(shared_dir / "datasets" / "instagram_kharwal" / "Instagram_data.csv")
+def test_kharwal_dataset_imports_every_row(shared_data: Callable[[str], Path]) -> None:
+    history = read_history(shared_data("datasets/instagram_kharwal") / "Instagram_data.csv")
     assert history.errors == []
     assert len(history.posts) == 176
     assert history.encoding == "utf-8-sig"  # NBSP-separated tags decode as UTF-8

@@ -1,8 +1,14 @@
-"""twitter-text's conformance suite, loaded from ../shared at test time (never copied)."""
+"""twitter-text's conformance suite, loaded from outside the repo at test time (never copied).
+
+Where it is: tests/outside_data.py (``SOCIABLE_SHARED_DIR``, default ``../shared``). Without it
+every test here is skipped (failed under CI); tests/content/test_counting.py and
+test_entities.py cover the same ground on our own cases.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,32 +16,40 @@ import pytest
 import yaml
 
 from sociable.content import twitter as tt
+from tests import outside_data
 
-SUITE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "twitter-text"
+PIECE = "conformance/twitter-text"
+
+
+@pytest.fixture(scope="module")
+def suite(shared_data: Callable[[str], Path]) -> Path:
+    return shared_data(PIECE)
+
+
+# Every test here needs the suite: it skips (or fails under CI) through the one fixture.
+pytestmark = pytest.mark.usefixtures("suite")
 
 
 def _cases(name: str, section: str) -> list[Any]:
-    path = SUITE / name
-    if not path.exists():  # collection must not crash; the fixture test below fails loudly
+    path = outside_data.root() / PIECE / name
+    if not path.exists():  # collection must not crash; the ``suite`` fixture reports it
         return [pytest.param(None, id="missing-suite")]
     tests = yaml.safe_load(path.read_text(encoding="utf-8"))["tests"][section]
     return [pytest.param(c, id=f"{section}-{i}") for i, c in enumerate(tests)]
 
 
-def test_suite_is_there(shared_dir: Path) -> None:
-    assert (shared_dir / "conformance" / "twitter-text" / "validate.yml").is_file()
+def test_suite_is_there(suite: Path) -> None:
+    assert (suite / "validate.yml").is_file()
 
 
-def _config(shared_dir: Path, version: int) -> tt.TwitterConfig:
-    data = json.loads(
-        (shared_dir / "conformance" / "twitter-text" / f"config-v{version}.json").read_text()
-    )
+def _config(suite: Path, version: int) -> tt.TwitterConfig:
+    data = json.loads((suite / f"config-v{version}.json").read_text())
     return tt.config_from_json(data)
 
 
-def test_built_in_configs_match_the_suite(shared_dir: Path) -> None:
+def test_built_in_configs_match_the_suite(suite: Path) -> None:
     for version, config in tt.CONFIGS.items():
-        loaded = _config(shared_dir, version)
+        loaded = _config(suite, version)
         assert loaded.max_weighted_length == config.max_weighted_length
         assert loaded.scale == config.scale and loaded.default_weight == config.default_weight
         assert loaded.transformed_url_length == config.transformed_url_length
@@ -51,9 +65,9 @@ WEIGHTED = {
 
 
 @pytest.mark.parametrize("section", list(WEIGHTED))
-def test_weighted_sections(shared_dir: Path, section: str) -> None:
-    config = _config(shared_dir, WEIGHTED[section])
-    tests = yaml.safe_load((shared_dir / "conformance/twitter-text/validate.yml").read_text())
+def test_weighted_sections(suite: Path, section: str) -> None:
+    config = _config(suite, WEIGHTED[section])
+    tests = yaml.safe_load((suite / "validate.yml").read_text())
     failures = []
     for case in tests["tests"][section]:
         got = tt.parse_tweet(case["text"], config).as_dict()
@@ -163,8 +177,8 @@ def test_extract_cashtags_with_indices(case: dict) -> None:
     assert got == case["expected"], case["description"]
 
 
-def test_every_extract_section_is_covered(shared_dir: Path) -> None:
-    tests = yaml.safe_load((shared_dir / "conformance/twitter-text/extract.yml").read_text())
+def test_every_extract_section_is_covered(suite: Path) -> None:
+    tests = yaml.safe_load((suite / "extract.yml").read_text())
     covered = {
         "mentions", "mentions_with_indices", "mentions_or_lists_with_indices", "replies",
         "urls", "urls_with_indices", "urls_with_directional_markers", "tco_urls_with_params",
@@ -175,8 +189,8 @@ def test_every_extract_section_is_covered(shared_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("section", ["country", "generic"])
-def test_tlds(shared_dir: Path, section: str) -> None:
-    tests = yaml.safe_load((shared_dir / "conformance/twitter-text/tlds.yml").read_text())
+def test_tlds(suite: Path, section: str) -> None:
+    tests = yaml.safe_load((suite / "tlds.yml").read_text())
     bad = [
         c["text"]
         for c in tests["tests"][section]

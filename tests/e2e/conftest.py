@@ -21,8 +21,7 @@ ARTIFACTS = Path(
 )
 
 
-@pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
+def _chromium(*extra: str) -> Iterator[webdriver.Chrome]:
     assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), (
         "Chromium is missing: run scripts/ensure-browser (make test does)"
     )
@@ -41,6 +40,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--disable-dev-shm-usage",
         "--window-size=1280,900",
         f"--user-data-dir={profile}",
+        *extra,
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -49,6 +49,25 @@ def browser() -> Iterator[webdriver.Chrome]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    yield from _chromium()
+
+
+# No network but loopback: every other host resolves to nothing, and any request that still
+# leaves goes to a proxy on a port where nothing listens (loopback bypasses proxies).
+OFFLINE_FLAGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--proxy-server=http://127.0.0.1:9",
+)
+
+
+@pytest.fixture
+def offline_browser() -> Iterator[webdriver.Chrome]:
+    """Chromium that can reach only 127.0.0.1, as on a machine with no internet."""
+    yield from _chromium(*OFFLINE_FLAGS)
 
 
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:

@@ -92,3 +92,44 @@ def test_worker_on_an_old_database_says_to_upgrade(cli, tmp_path: Path) -> None:
         "--database-url", url, "--config", str(tmp_path / "sociable.toml"), "worker", "--once"
     )
     assert result.code == 2 and "sociable db upgrade" in result.err
+
+
+def test_a_refused_private_target_names_the_setting_that_lifts_it(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    """The worker has no --allow-private: its refusal names [publish] allow_private and its
+    variable, and setting that variable (as the message says) really lets the post through."""
+    monkeypatch.chdir(tmp_path)
+    assert cli("--database-url", database_url, "init", "w").code == 0
+    config = tmp_path / "w" / "sociable.toml"
+    config.write_text(config.read_text() + "\n[publish]\nhttp_timeout_seconds = 1\n")
+    use_box(SecretBox((tmp_path / "w" / ".sociable.key").read_bytes().strip()))
+    db = open_database(database_url)
+    with db.session() as s:
+        from sqlalchemy import select
+
+        ws = s.scalars(select(Workspace)).one()
+        acc = f.account(
+            s, ws, credentials={"secret": receiver.secret}, settings={"url": receiver.url}
+        )
+        refused_id = f.publication(s, ws, acc, datetime.now(UTC) - timedelta(seconds=5)).id
+    args = ("--database-url", database_url, "--config", str(config), "worker", "--once")
+    assert cli(*args).code == 0
+    with db.session() as s:
+        from sociable.store.models.publish import Publication
+
+        reason = s.get(Publication, refused_id).reason or ""  # type: ignore[union-attr]
+    assert "127.0.0.1" in reason and receiver.hits == []
+    assert "[publish] allow_private = true" in reason
+    assert "SOCIABLE_PUBLISH__ALLOW_PRIVATE=true" in reason
+    assert "--allow-private" not in reason
+
+    monkeypatch.setenv("SOCIABLE_PUBLISH__ALLOW_PRIVATE", "true")
+    with db.session() as s:
+        ws = s.scalars(select(Workspace)).one()
+        acc = s.get(type(acc), acc.id)
+        f.publication(s, ws, acc, datetime.now(UTC) - timedelta(seconds=5))
+    result = cli(*args)
+    assert result.code == 0 and "1 published" in result.err, result.err
+    assert len(receiver.hits) == 1
+    db.dispose()

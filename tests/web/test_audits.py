@@ -180,6 +180,9 @@ def test_ssrf_guard_without_allow_private(web: WebApp, site: Site) -> None:
     refused = editor.post("/api/v1/audits", json={"url": site.url("/")})
     assert refused.status_code == 400
     assert "127.0.0.1" in refused.json()["detail"]
+    # the web app has no flags: the refusal names the setting that lifts it
+    assert "[audit] allow_private = true" in refused.json()["detail"]
+    assert "--allow-private" not in refused.json()["detail"]
     assert editor.get("/api/v1/audits").json() == []
     page = web.login("editor@acme.example").post("/audits", data={"url": site.url("/")})
     assert page.status_code == 400 and 'role="alert"' in page.text

@@ -113,10 +113,12 @@ class CrawlOptions:
     follow_links: bool = True
     respect_robots: bool = True
     allow_private: bool = False
+    allow_private_hint: str = ""  # how the caller's user lifts the SSRF guard (net.NetPolicy)
 
     def policy(self) -> NetPolicy:
         return NetPolicy(
             allow_private=self.allow_private,
+            allow_private_hint=self.allow_private_hint,
             timeout=self.timeout,
             connect_timeout=min(self.timeout, 5.0),
             max_bytes=self.max_bytes,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sociable import net
 from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import CliState, get_state
+from sociable.config import private_hosts_hint
 from sociable.errors import SociableError, UserError
 from sociable.publish.connectors.base import AuthExpired, ConnectorError
 from sociable.publish.connectors.registry import connector_class, networks
@@ -174,6 +175,7 @@ def _client(state: CliState, allow_private: bool) -> Any:
     publish = state.settings.publish
     policy = net.NetPolicy(
         allow_private=allow_private or publish.allow_private,
+        allow_private_hint=private_hosts_hint("publish", "--allow-private"),
         timeout=publish.http_timeout_seconds,
         connect_timeout=min(10.0, publish.http_timeout_seconds),
     )

@@ -6,8 +6,9 @@ import logging
 import sys
 from pathlib import Path
 
-import click
 import typer
+from rich.markup import escape
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 import sociable.cli.accounts_cmd as accounts_cmd
 import sociable.cli.adapt_cmd as adapt_cmd
@@ -112,6 +113,26 @@ app.add_typer(track_cmd.app, name="track")
 app.add_typer(report_cmd.app, name="report")
 
 
+def _show_click_error(exc: ClickException) -> int:
+    """A usage error as one line (or the help a bare group asks for); always exit 2.
+
+    The pinned Typer parses with its own copy of click (``typer._click``), so the exceptions
+    to catch are those, not the ``click`` package's.
+    """
+    if isinstance(exc, NoArgsIsHelpError):
+        # Typer's Rich help has already been printed (to stdout, as for ``--help``) while the
+        # exception was built; plain click help arrives as the message instead.
+        if exc.format_message().strip():
+            err_console.print(exc.format_message(), markup=False, highlight=False, soft_wrap=True)
+        return 2
+    hint = ""
+    if isinstance(exc, UsageError) and exc.ctx is not None:
+        hint = f" (see '{exc.ctx.command_path} --help')"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    err_console.print(f"[bold red]error:[/] {escape(message)}{escape(hint)}", soft_wrap=True)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors are one line and exit 2; ``--debug`` shows the traceback."""
     args = sys.argv[1:] if argv is None else argv
@@ -124,12 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except ClickException as exc:
+        return _show_click_error(exc)
+    except typer.Abort:
         err_console.print("aborted")
         return 1
     except KeyboardInterrupt:

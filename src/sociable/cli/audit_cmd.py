@@ -32,11 +32,14 @@ from sociable.audit.report import write_report
 from sociable.audit.score import SiteScore
 from sociable.cli.output import emit_json, err_console
 from sociable.cli.state import CliState, get_state
+from sociable.config import private_hosts_hint
 from sociable.errors import DatabaseError, UserError
 from sociable.net import FetchError, NetPolicy, check_host
 from sociable.rules import RuleFilter, split_codes
 from sociable.store.db import Database, open_database
 from sociable.store.migrate import is_current
+
+ALLOW_PRIVATE = private_hosts_hint("audit", "--allow-private")
 
 
 class AuditFormat(StrEnum):
@@ -61,7 +64,8 @@ def _check_start(url: str, allow_private: bool) -> str:
     parts = urlsplit(start)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        check_host(parts.hostname or "", port, NetPolicy(allow_private=allow_private))
+        policy = NetPolicy(allow_private=allow_private, allow_private_hint=ALLOW_PRIVATE)
+        check_host(parts.hostname or "", port, policy)
     except FetchError as exc:
         raise UserError(str(exc)) from None
     except (OSError, UnicodeError) as exc:  # IDNA or socket trouble
@@ -179,6 +183,7 @@ def audit(
             rate_limit=rate_limit if rate_limit is not None else settings.rate_limit,
             timeout=timeout,
             allow_private=private,
+            allow_private_hint=ALLOW_PRIVATE,
         )
     else:
         path = Path(target)

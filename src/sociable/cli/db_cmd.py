@@ -15,7 +15,7 @@ app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: all heads)."""
     state = get_state(ctx)
-    db = state.database(migrate_check=False)
+    db = state.database(migrate_check=False, credentials=False)
     migrate.upgrade(db, revision, default_currency=state.settings.money.currency)
     console.print(f"database {db.url} at {', '.join(sorted(migrate.current(db))) or 'base'}")
 
@@ -23,7 +23,7 @@ def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None
 @app.command()
 def current(ctx: typer.Context) -> None:
     """Show the revision(s) the database is at, and whether that is the latest."""
-    db = get_state(ctx).database(migrate_check=False)
+    db = get_state(ctx).database(migrate_check=False, credentials=False)
     revs = migrate.current(db)
     state = "up to date" if migrate.is_current(db) else "behind: run `sociable db upgrade`"
     console.print(f"{', '.join(sorted(revs)) or 'base (empty)'} ({state})")
@@ -32,6 +32,6 @@ def current(ctx: typer.Context) -> None:
 @app.command()
 def downgrade(ctx: typer.Context, revision: str = typer.Argument("-1")) -> None:
     """Revert migrations down to REVISION (default: one step; `base` empties the database)."""
-    db = get_state(ctx).database(migrate_check=False)
+    db = get_state(ctx).database(migrate_check=False, credentials=False)
     migrate.downgrade(db, revision)
     console.print(f"database {db.url} at {', '.join(sorted(migrate.current(db))) or 'base'}")

@@ -27,6 +27,8 @@ from sociable.errors import UserError
 from sociable.net import NetPolicy
 from sociable.rules import RuleFilter, Severity, split_codes
 
+FLAG = "--allow-private"  # lint and adapt have the flag only (no config setting)
+
 BATCH_MAX_BYTES = 256 * 1024 * 1024
 
 
@@ -58,7 +60,7 @@ def platforms_for(
     table = load_platforms(get_state(ctx).settings.platforms)
     if instance:
         table["mastodon"] = fetch_mastodon_instance(
-            instance, policy=NetPolicy(allow_private=allow_private)
+            instance, policy=NetPolicy(allow_private=allow_private, allow_private_hint=FLAG)
         )
     return table
 
@@ -136,7 +138,7 @@ def lint(
     """
     rule_filter = RuleFilter(split_codes(select), split_codes(ignore))
     table = platforms_for(ctx, instance, allow_private)
-    policy = NetPolicy(allow_private=allow_private)
+    policy = NetPolicy(allow_private=allow_private, allow_private_hint=FLAG)
     networks = ",".join(network) or None
     if batch:
         if text is not None:

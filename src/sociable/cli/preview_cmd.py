@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from sociable.cli.output import OutputFormat, console, emit_json
 from sociable.cli.state import get_state
+from sociable.config import private_hosts_hint
 from sociable.errors import UserError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -24,7 +25,11 @@ def _live(url: str, allow_private: bool, networks: tuple[str, ...]) -> dict[str,
 
     options = AuditOptions(
         crawl=CrawlOptions(
-            max_pages=1, use_sitemap=False, follow_links=False, allow_private=allow_private
+            max_pages=1,
+            use_sitemap=False,
+            follow_links=False,
+            allow_private=allow_private,
+            allow_private_hint=private_hosts_hint("audit", "--allow-private"),
         ),
         networks=networks,
     )

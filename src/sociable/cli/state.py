@@ -27,21 +27,24 @@ class CliState:
             self._settings = load_settings(self.config, database_url=self.database_url)
         return self._settings
 
-    def database(self, *, migrate_check: bool = True) -> Database:
+    def database(self, *, migrate_check: bool = True, credentials: bool = True) -> Database:
         """The configured database, with the credentials key loaded.
 
         With ``migrate_check`` a database that is behind its migrations is an error that says
-        to run ``sociable db upgrade``.
+        to run ``sociable db upgrade``. Without ``credentials`` no key is needed (migrations
+        create tables, they never read or write credentials), so ``sociable db upgrade`` works
+        on a new database before any key exists.
         """
         if self._db is None:
             settings = self.settings
             db = open_database(settings.resolved_database_url)
-            secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-            try:
-                use_box(SecretBox(load_key(secret, settings.key_path)))
-            except Exception:
-                db.dispose()
-                raise
+            if credentials:
+                secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+                try:
+                    use_box(SecretBox(load_key(secret, settings.key_path)))
+                except Exception:
+                    db.dispose()
+                    raise
             if migrate_check:
                 from sociable.errors import DatabaseError
                 from sociable.store.migrate import is_current

@@ -36,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sociable import net
 from sociable.clock import Clock, system_clock
-from sociable.config import PublishSettings, TrackSettings
+from sociable.config import PublishSettings, TrackSettings, private_hosts_hint
 from sociable.errors import ConfigError, UserError
 from sociable.publish.connectors.base import (
     AuthExpired,
@@ -187,6 +187,7 @@ class Dispatcher:
         self.http = http or net.client(
             net.NetPolicy(
                 allow_private=self.settings.allow_private,
+                allow_private_hint=private_hosts_hint("publish"),
                 timeout=timeout,
                 connect_timeout=min(5.0, timeout),
             ),

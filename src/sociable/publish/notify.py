@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sociable import net
+from sociable.config import private_hosts_hint
 from sociable.publish.connectors.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from sociable.store.db import Database
 from sociable.store.models import Account
@@ -165,7 +166,12 @@ def deliver_pending(
         with db.session() as session:
             endpoint = session.get(WebhookEndpoint, endpoint_id)
             private = bool(endpoint and endpoint.allow_private) or allow_private
-        policy = net.NetPolicy(allow_private=private, timeout=10.0, max_redirects=0)
+        policy = net.NetPolicy(
+            allow_private=private,
+            allow_private_hint=private_hosts_hint("publish"),
+            timeout=10.0,
+            max_redirects=0,
+        )
         with net.client(policy, follow_redirects=False) as http:
             try:
                 total += deliver_endpoint(db, endpoint_id, http, now)

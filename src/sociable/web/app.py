@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,7 +16,7 @@ from sociable import __version__
 from sociable.config import Settings
 from sociable.errors import UserError
 from sociable.store.db import Database
-from sociable.web import api, pages
+from sociable.web import api, docs, pages
 from sociable.web.bodylimit import BodyLimit
 from sociable.web.deps import TokenUse
 from sociable.web.idempotency import Purger
@@ -50,10 +50,21 @@ def _wants_page(request: Request) -> bool:
     )
 
 
+# What a person reads when the error carries nothing beyond its status phrase.
+_PLAIN_DETAIL = {
+    status.HTTP_404_NOT_FOUND: "There is no page at this address. Check the link, or start "
+    "again from the home page.",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "This page cannot be opened that way.",
+}
+
+
 def _page_detail(exc: StarletteHTTPException) -> str:
     if exc.status_code == status.HTTP_403_FORBIDDEN:
         return f"You cannot open this page: {exc.detail}. Ask an owner of the workspace."
-    return str(exc.detail)
+    detail = str(exc.detail)
+    if exc.status_code in _PHRASES and detail == HTTPStatus(exc.status_code).phrase:
+        return _PLAIN_DETAIL.get(exc.status_code, "")  # not the title a second time
+    return detail
 
 
 def create_app(
@@ -74,9 +85,10 @@ def create_app(
     app = FastAPI(
         title="Sociable API",
         version=__version__,
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by web/docs.py, assets from the package (no CDN)
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=docs.OPENAPI_URL,
+        swagger_ui_oauth2_redirect_url=docs.OAUTH2_REDIRECT_URL,
     )
     app.state.db = db
     app.state.token_use = TokenUse()
@@ -99,8 +111,7 @@ def create_app(
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/api/v1/docs"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP)  # docs pages set theirs
         return response
 
     @app.exception_handler(StarletteHTTPException)
@@ -128,7 +139,16 @@ def create_app(
         queue for the thread pool behind requests waiting for the database."""
         return {"status": "ok"}
 
+    @app.get(docs.FAVICON_URL, include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(
+            STATIC / "favicon.ico",
+            media_type="image/vnd.microsoft.icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     if demo_receiver:

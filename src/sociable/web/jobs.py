@@ -26,7 +26,7 @@ from sociable.audit.files import audit_files
 from sociable.audit.history import RunRecorder
 from sociable.audit.run import AuditOptions, iter_site
 from sociable.audit.score import SiteScore
-from sociable.config import Settings
+from sociable.config import Settings, private_hosts_hint
 from sociable.errors import UserError
 from sociable.net import FetchError, NetPolicy, check_host
 from sociable.store.base import utcnow
@@ -52,7 +52,10 @@ def check_start(url: str, allow_private: bool) -> str:
         raise UserError("give an http(s) URL", where="url")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        check_host(parts.hostname, port, NetPolicy(allow_private=allow_private))
+        policy = NetPolicy(
+            allow_private=allow_private, allow_private_hint=private_hosts_hint("audit")
+        )
+        check_host(parts.hostname, port, policy)
     except FetchError as exc:
         raise UserError(str(exc), where="url") from None
     except (OSError, UnicodeError) as exc:
@@ -109,6 +112,7 @@ class AuditJobs:
             concurrency=audit.concurrency,
             rate_limit=audit.rate_limit,
             allow_private=audit.allow_private,
+            allow_private_hint=private_hosts_hint("audit"),
         )
         options = AuditOptions(crawl=crawl, networks=self.settings.workspace.networks)
         return Pending(run.id, start, options)

@@ -16,7 +16,7 @@ import httpx
 
 from sociable import net
 from sociable.audit.cards import NETWORKS
-from sociable.config import Settings
+from sociable.config import Settings, private_hosts_hint
 
 TTL_SECONDS = 300.0
 MAX_ENTRIES = 256
@@ -31,6 +31,7 @@ _lock = threading.Lock()
 def policy(settings: Settings) -> net.NetPolicy:
     return net.NetPolicy(
         allow_private=settings.audit.allow_private,
+        allow_private_hint=private_hosts_hint("audit"),
         timeout=TIMEOUT,
         connect_timeout=TIMEOUT,
         max_bytes=MAX_BYTES,

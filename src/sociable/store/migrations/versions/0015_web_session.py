@@ -1,7 +1,7 @@
 """web: server-side login sessions (logout ends them)
 
 Revision ID: 0015_web_session
-Revises: 0006_web
+Revises: 0012_web_replay_secrets
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import sociable.store.base
 
 revision: str = "0015_web_session"
-down_revision: str | Sequence[str] | None = "0006_web"
+down_revision: str | Sequence[str] | None = "0012_web_replay_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
