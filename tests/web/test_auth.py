@@ -217,3 +217,23 @@ def test_security_headers(web: WebApp) -> None:
         assert r.headers["x-content-type-options"] == "nosniff"
         cookie = r.headers.get("set-cookie", "")
         assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+
+
+def test_invitation_to_an_existing_account_needs_its_password(web: WebApp) -> None:
+    """The link alone must not log its holder in as a person who already has an account."""
+    with web.as_token("owner") as owner:
+        inv = owner.post(
+            "/api/v1/invitations", json={"email": "editor@acme.example", "role": "owner"}
+        )
+        url = inv.json()["accept_url"]
+    with web.client() as c:
+        page = c.get(url)
+        r = c.post(
+            url, data={"password": "an attacker's guess", "csrf_token": csrf_from(page.text)}
+        )
+        assert r.status_code == 400 and "already has a Sociable account" in r.text
+        assert c.get("/api/v1/me").status_code == 401
+        page = c.get(url)  # still pending: the rightful person can use it
+        r = c.post(url, data={"password": PASSWORD, "csrf_token": csrf_from(page.text)})
+        assert r.status_code == 303
+        assert c.get("/api/v1/me").json()["role"] == "owner"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.errors import UserError
+from sociable.passwords import verify_password
 from sociable.store.models import Role, User, Workspace
 from sociable.store.models.web import Invitation
 from sociable.web.security import hash_token
@@ -45,10 +46,20 @@ def pending(session: Session, token: str) -> Invitation:
 
 
 def accept(session: Session, token: str, password: str, name: str = "") -> User:
+    """Join the workspace: a new account with ``password``, or an existing one proven by it.
+
+    The link alone never logs its holder in as someone who already has an account: whoever
+    holds it must also know that account's password.
+    """
     row = pending(session, token)
     workspace = session.get(Workspace, row.workspace_id)
     if workspace is None:
         raise UserError("the workspace of this invitation no longer exists")
+    existing = session.scalar(select(User).where(User.email == row.email))
+    if existing is not None and not verify_password(existing.password_hash, password):
+        raise UserError(
+            f"{row.email} already has a Sociable account: enter that account's password to join"
+        )
     user = add_member(session, workspace, row.email, password, Role(row.role), name)
     row.accepted_at = datetime.now(UTC)
     return user
