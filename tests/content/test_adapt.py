@@ -74,6 +74,21 @@ def test_trim_keeps_words_inside_sentences() -> None:
     assert text == "I love #coffee and tea." and kept == ["coffee"] and dropped == ["tea", "a", "b"]
 
 
+def test_dropped_tag_in_the_tag_block_leaves_no_trace() -> None:
+    text = "New roast is in. #coffee #specialtycoffee #thirdwave @acme"
+    out, kept, dropped = trim_hashtags(text, 2)
+    assert out == "New roast is in. #coffee #specialtycoffee @acme"
+    assert dropped == ["thirdwave"]
+    variant = adapt_post(PostInput(text=text), "threads")["threads"]
+    assert variant.text == "New roast is in. #coffee @acme"
+    assert "specialtycoffee" not in variant.text and "thirdwave" not in variant.text
+
+
+def test_dropped_tag_before_a_link_leaves_no_trace() -> None:
+    out, _, dropped = trim_hashtags("Menu #a #b https://example.com/menu", 1)
+    assert out == "Menu #a https://example.com/menu" and dropped == ["b"]
+
+
 def test_links_get_utm_per_network() -> None:
     post = PostInput(
         text="New menu: https://example.com/menu?x=1#top",

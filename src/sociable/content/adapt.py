@@ -104,11 +104,17 @@ def _tag_budget(p: Platform) -> int:
     return max(0, budget)
 
 
+def _is_markup(word: str) -> bool:
+    """A hashtag, a mention or a link: what a block of tags at the end of a post is made of."""
+    return word[0] in "#＃@＠" or "://" in word
+
+
 def trim_hashtags(text: str, keep: int) -> tuple[str, list[str], list[str]]:
     """Keep the first ``keep`` distinct hashtags; drop the rest.
 
-    A dropped tag inside a sentence keeps its word (``#coffee`` -> ``coffee``); one in a run
-    of tags (usually the end of the post) goes with the space before it.
+    A dropped tag in the block of tags, mentions and links (usually the end of the post) goes
+    with the space before it and leaves no trace; one inside a sentence, between words, keeps
+    its word (``I love #coffee here`` -> ``I love coffee here``) so the sentence still reads.
     """
     tags = entities.hashtags(text)
     kept: list[str] = []
@@ -126,8 +132,8 @@ def trim_hashtags(text: str, keep: int) -> tuple[str, list[str], list[str]]:
         after = text[tag.end :]
         prev_word = before.rstrip().rsplit(None, 1)[-1] if before.strip() else ""
         next_word = after.lstrip().split(None, 1)[0] if after.strip() else ""
-        in_run = (not prev_word or prev_word[0] in "#＃" or prev_word[-1] in ".!?…:") and (
-            not next_word or next_word[0] in "#＃"
+        in_run = (not prev_word or _is_markup(prev_word) or prev_word[-1] in ".!?…:") and (
+            not next_word or _is_markup(next_word)
         )
         if in_run:
             start = len(before.rstrip(" \t"))
