@@ -452,6 +452,15 @@ def lint_post(
         report.networks[name] = count
         if not text.strip() and not has_media:
             out.add("POST103", name, f"no text and no media for {p.title}")
+        elif len(post.media) < p.min_media:
+            kinds = " or ".join(p.media) or "media"
+            have = len(post.media) or "none"
+            out.add(
+                "POST108",
+                name,
+                f"{p.title} needs at least {p.min_media} attachment ({kinds}); "
+                f"this post has {have}",
+            )
         if not count.valid and count.length > count.limit:
             where = (
                 f"; cut after “{_snippet(text, count.cut_at)}”" if count.cut_at is not None else ""
