@@ -47,6 +47,9 @@ class Variant:
     media: list[str] = field(default_factory=list)
     alt: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The text (or first comment) was cut with "…" to fit: the end of what was written is lost.
+    shortened: bool = False
+    comment_shortened: bool = False
     # Bluesky: app.bsky.richtext.facet records (links, tags) for each post of the thread.
     facets: list[list[dict[str, Any]]] = field(default_factory=list)
 
@@ -345,6 +348,7 @@ def adapt_for(
     else:
         short = shorten(text, platform)
         if short != text:
+            variant.shortened = True
             variant.notes.append(f"shortened to {platform.title}'s {platform.text_limit}")
         thread = [short]
     variant.thread = thread
@@ -354,6 +358,7 @@ def adapt_for(
     if post.first_comment:
         comment = map_mentions(nfc(post.first_comment), network, handles or {})
         variant.first_comment = shorten(comment, platform)
+        variant.comment_shortened = variant.first_comment != comment
     return variant
 
 
