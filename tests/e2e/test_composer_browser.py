@@ -83,7 +83,9 @@ def test_compose_two_networks_lint_as_you_type_and_schedule(  # type: ignore[no-
     browser.find_element(By.CSS_SELECTOR, 'button[value="schedule"]').click()
     wait.until(ec.url_contains("/calendar"))
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "scheduled"))
-    cell = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{when.date().isoformat()}"]')
+    cell = browser.find_element(
+        By.CSS_SELECTOR, f'td[data-date="{when.date().isoformat()}"][data-hour="09"]'
+    )
     assert "09:30" in cell.text
     with web.db.session() as s:
         post = s.scalars(select(Post)).one()

@@ -91,6 +91,23 @@ def _items(rows: list[dict[str, Any]], tz: Any) -> dict[date, list[dict[str, Any
     return out
 
 
+HOURS = tuple(range(24))
+FIRST_HOUR = 8  # where the week's hour grid opens when nothing is scheduled earlier
+
+
+def _slots(items: dict[date, list[dict[str, Any]]]) -> dict[tuple[date, int], list[dict[str, Any]]]:
+    """The week's hour grid: (local day, local wall-clock hour) -> its items, in time order.
+
+    On the day clocks go back, 02:00-02:59 happens twice; both land in the 02 row, each
+    item keeping its own time (and offset in its ``datetime`` attribute).
+    """
+    out: dict[tuple[date, int], list[dict[str, Any]]] = defaultdict(list)
+    for day, day_items in items.items():
+        for item in day_items:
+            out[(day, item["due"].hour)].append(item)
+    return dict(out)
+
+
 def _in_review(
     session: Session,
     workspace_id: int,
@@ -193,6 +210,7 @@ def calendar_page(
         next_day = days[0] + timedelta(days=7)
         title = f"Week of {days[0]:%d %b %Y}"
     weeks = [grid[i : i + 7] for i in range(0, len(grid), 7)]
+    slots = _slots(items) if view == "week" else {}
     filters = {
         "account": account_id or "",
         "state": state or "",
@@ -221,6 +239,9 @@ def calendar_page(
         view=view,
         title=title,
         weeks=weeks,
+        hours=HOURS,
+        slots=slots,
+        first_hour=min((h for _, h in slots), default=FIRST_HOUR),
         month=anchor.month,
         today=today,
         items=items,
