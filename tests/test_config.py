@@ -44,3 +44,13 @@ def test_default_database_sits_next_to_the_config(tmp_path: Path) -> None:
 def test_missing_explicit_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_workspace_locale_is_checked_and_canonical(tmp_path: Path) -> None:
+    cfg = tmp_path / "sociable.toml"
+    cfg.write_text('[workspace]\nname = "F"\nlocale = "fr-CA"\n')
+    assert load_settings(cfg).workspace.locale == "fr_CA"
+    cfg.write_text('[workspace]\nname = "F"\nlocale = "klingon"\n')
+    with pytest.raises(ConfigError, match="locale") as err:
+        load_settings(cfg)
+    assert "klingon" in str(err.value)

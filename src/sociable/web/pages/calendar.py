@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sociable import locale
 from sociable.clock import zone
 from sociable.errors import UserError
 from sociable.publish import posts as domain
@@ -173,6 +174,7 @@ def calendar_page(
     workspace = session.get(Workspace, who.workspace_id)
     assert workspace is not None
     tz = zone(workspace.timezone)
+    page_locale = locale.effective_locale(workspace.locale, workspace.timezone)
     view = view if view in VIEWS else "month"
     today = datetime.now(UTC).astimezone(tz).date()
     anchor = _day(day, today)
@@ -203,12 +205,12 @@ def calendar_page(
         grid = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         prev_day = days[0] - timedelta(days=1)
         next_day = days[-1] + timedelta(days=1)
-        title = f"{anchor:%B %Y}"
+        title = locale.day(anchor, page_locale, "LLLL y").capitalize()
     else:
         grid = days
         prev_day = days[0] - timedelta(days=7)
         next_day = days[0] + timedelta(days=7)
-        title = f"Week of {days[0]:%d %b %Y}"
+        title = f"Week of {locale.day(days[0], page_locale)}"
     weeks = [grid[i : i + 7] for i in range(0, len(grid), 7)]
     slots = _slots(items) if view == "week" else {}
     filters = {
