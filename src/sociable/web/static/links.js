@@ -16,6 +16,12 @@
   // Clicks are whole: ticks at 1, 2, 5, 10, ... never at 0.5.
   const wholeSteps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
+  // The axis labels are drawn on a canvas; keep the last ones on the box too (data-x-ticks).
+  function shown(box, key, labels) {
+    box.dataset[key] = labels.join("|");
+    return labels;
+  }
+
   function draw(box, stats) {
     const xs = stats.days.map(toSeconds);
     const bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
@@ -25,8 +31,8 @@
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       scales: { x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] }, y: { range: (u, min, max) => [0, Math.max(max, 4)] } },
       axes: [
-        { space: 60, incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], values: (u, ticks) => ticks.map((t) => dayFormat.format(new Date(t * 1000))) },
-        { label: "clicks", size: 56, incrs: wholeSteps, values: (u, ticks) => ticks.map((t) => count.format(t)) },
+        { space: 60, incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], values: (u, ticks) => shown(box, "xTicks", ticks.map((t) => dayFormat.format(new Date(t * 1000)))) },
+        { label: "clicks", size: 56, incrs: wholeSteps, values: (u, ticks) => shown(box, "yTicks", ticks.map((t) => count.format(t))) },
       ],
       legend: { show: true },
       series: [
@@ -36,6 +42,11 @@
       ],
     };
     box.textContent = "";
+    if (xs.length) {
+      const total = stats.clicks.reduce((a, b) => a + b, 0);
+      box.setAttribute("aria-label", "Clicks per day from " + fullDay.format(new Date(xs[0] * 1000)) + " to " +
+        fullDay.format(new Date(xs[xs.length - 1] * 1000)) + ": " + count.format(total) + " by people; the same numbers are in the table below");
+    }
     const plot = new uPlot(options, [xs, stats.clicks, stats.bot_clicks], box);
     window.addEventListener("resize", () => plot.setSize({ width: Math.max(box.clientWidth, 280), height: 240 }));
     box.dataset.drawn = "true";
