@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 
 from sociable.errors import UserError
@@ -88,6 +88,14 @@ def day(value: date | datetime | str, locale: str, fmt: str = "medium") -> str:
     return format_date(value, format=fmt, locale=locale)
 
 
-def moment(value: datetime, locale: str, fmt: str = "short") -> str:
-    """A date and time (already in the workspace zone) as the locale writes it."""
-    return format_datetime(value, format=fmt, locale=locale)
+MOMENT_SKELETONS = {"long": "yMMMEd", "short": "MMMd"}
+
+
+def moment(value: datetime, locale: str, fmt: str = "long") -> str:
+    """A date and time (already in the workspace zone) the locale's way, to the minute.
+
+    ``long``: "jeu. 5 mars 2026 09:30" / "Thu, Mar 5, 2026 9:30 AM"; ``short`` leaves out
+    the weekday and year ("5 mars 09:30").
+    """
+    on = format_skeleton(MOMENT_SKELETONS.get(fmt, fmt), value, locale=locale)
+    return f"{on} {format_time(value, 'short', locale=locale)}"

@@ -258,3 +258,17 @@ def test_week_view_is_an_hour_grid_in_the_workspace_zone(web: WebApp) -> None:
         (day.isoformat(), "23"): ["23:30"],
     }
     assert tree.css_first(".cal-scroll").attributes["data-first-hour"] == "0"
+
+
+def test_calendar_dates_follow_the_workspace_locale(web: WebApp) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    c = web.login("viewer@acme.example")  # an Europe/Paris workspace: French dates
+    month = LexborHTMLParser(c.get("/calendar", params={"date": "2030-03-14"}).text)
+    assert month.css_first("h1").text(strip=True) == "Mars 2030"
+    heads = [th.text(strip=True) for th in month.css("table.cal thead th")]
+    assert heads == ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+    week = LexborHTMLParser(c.get("/calendar", params={"view": "week", "date": "2030-03-14"}).text)
+    assert week.css_first("h1").text(strip=True) == "Week of 11 mars 2030"
+    first = week.css_first("table.cal-hours thead th a")
+    assert first.attributes["aria-label"] == "lundi 11 mars 2030"
