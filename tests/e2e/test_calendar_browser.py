@@ -134,16 +134,18 @@ def test_week_hour_grid_places_posts_and_moves_them_by_the_hour(  # type: ignore
     grid = browser.find_element(By.CSS_SELECTOR, ".cal-scroll")
     slot = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{day}"][data-hour="18"]')
     item = slot.find_element(By.CSS_SELECTOR, '.cal-item[data-time="18:40"]')
-    # The grid opens at the first scheduled hour: the 18:00 row is at the top, in view.
+    # The grid opens at the first scheduled hour: the 18:00 row is in view, midnight is not.
+    inside = """
+        const [el, box] = arguments;
+        const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+        const head = box.querySelector('thead th').getBoundingClientRect().bottom;  // sticky
+        return r.top >= head - 1 && r.bottom <= b.bottom + 1;
+    """
     assert browser.execute_script("return arguments[0].scrollTop;", grid) > 0
+    assert browser.execute_script(inside, slot, grid)
+    midnight = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{day}"][data-hour="00"]')
+    assert not browser.execute_script(inside, midnight, grid)
     assert item.is_displayed()
-    top = browser.execute_script(
-        "return arguments[0].getBoundingClientRect().top - arguments[1].getBoundingClientRect().top"
-        " - arguments[1].querySelector('thead').offsetHeight;",
-        slot,
-        grid,
-    )
-    assert abs(top) < 4
     # Rows are hours: the 18:00 row sits below the 09:00 row, the same height for every hour.
     nine = browser.find_element(By.ID, "hour-09")
     ten = browser.find_element(By.ID, "hour-10")
