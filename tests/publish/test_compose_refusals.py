@@ -17,11 +17,13 @@ def _file(tmp_path: Path, name: str) -> dict[str, str]:
 
 def test_each_declared_capability_is_checked(tmp_path: Path) -> None:
     video, image = _file(tmp_path, "a.mp4"), _file(tmp_path, "b.jpg")
-    # Instagram declares text=False: a caption needs an image or a video.
-    assert refusals("instagram", Composed("Hello")) == [
+    # Instagram's connector declares text=False: a caption needs an image or a video. Its
+    # platform record says so too (min_media, lint's POST108): then it is not said twice.
+    assert refusals("instagram", Composed("Hello"), {}) == [
         "instagram publishes images and videos: attach one to the text"
     ]
-    assert refusals("instagram", Composed("Hello", media=[image])) == []
+    assert refusals("instagram", Composed("Hello")) == []
+    assert refusals("instagram", Composed("Hello", media=[image]), {}) == []
     # Bluesky takes images only; Reddit no media at all; Tumblr no first comment.
     assert refusals("bluesky", Composed("Hi", media=[video])) == [
         "bluesky cannot publish video files (a.mp4)"

@@ -19,6 +19,7 @@ text as written; they have no limit to check, only their connector's capabilitie
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,17 +106,21 @@ def compose(
             media=media,
             notes=list(variant.notes),
         )
-    problems = refusals(network, composed)
+    problems = refusals(network, composed, platforms)
     if problems:
         raise UserError(f"{_field_of_refusal(problems[0])}: {'; '.join(problems)} ({who})")
     return composed
 
 
-def refusals(network: str, composed: Composed) -> list[str]:
+def refusals(
+    network: str, composed: Composed, platforms: Mapping[str, Platform] | None = None
+) -> list[str]:
     """What the account's connector declares it cannot do with ``composed`` (empty: fine).
 
     The same check the dispatcher runs before sending (:func:`preflight.check_capabilities`),
-    so a post an account cannot take is refused when composed, not when due.
+    so a post an account cannot take is refused when composed, not when due. Where the
+    network's record in ``platforms`` needs media, lint's POST108 already says so: the
+    connector's "no text alone" is not repeated.
     """
     try:
         caps = connector_class(network).capabilities
@@ -132,6 +137,9 @@ def refusals(network: str, composed: Composed) -> list[str]:
         thread=tuple(composed.thread),
         first_comment=composed.first_comment,
     )
+    table = platforms if platforms is not None else DEFAULT_PLATFORMS
+    if network in table and table[network].min_media and not caps.text:
+        caps = dataclasses.replace(caps, text=True)
     return check_capabilities(caps, request, network)
 
 

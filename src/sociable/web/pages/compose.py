@@ -197,7 +197,7 @@ def live_view(
             thread = variant.thread or [variant.text]
             composed = Composed(thread[0], thread[1:], variant.first_comment)
         composed.media = [{"path": m.path, "mime_type": m.mime_type} for m in media]
-        tab["refusals"] = refusals(net, composed)
+        tab["refusals"] = refusals(net, composed, table)
         findings = tab.get("findings", [])
         tab["errors"] = len(tab["refusals"]) + sum(
             1 for f in findings if f.severity.value == "error"
