@@ -81,3 +81,13 @@ def test_private_hosts_hint_names_settings_that_work(
 def test_private_hosts_hint_refuses_a_setting_that_does_not_exist() -> None:
     with pytest.raises(KeyError):
         private_hosts_hint("workspace")
+
+
+def test_workspace_locale_is_checked_and_canonical(tmp_path: Path) -> None:
+    cfg = tmp_path / "sociable.toml"
+    cfg.write_text('[workspace]\nname = "F"\nlocale = "fr-CA"\n')
+    assert load_settings(cfg).workspace.locale == "fr_CA"
+    cfg.write_text('[workspace]\nname = "F"\nlocale = "klingon"\n')
+    with pytest.raises(ConfigError, match="locale") as err:
+        load_settings(cfg)
+    assert "klingon" in str(err.value)

@@ -39,8 +39,21 @@ class Section(BaseModel):
 class WorkspaceSettings(Section):
     name: str = "My brand"
     timezone: str = "UTC"
+    locale: str | None = None  # dates and numbers; default: the time zone's (Europe/Paris: fr_FR)
     site_url: str | None = None
     networks: list[str] = Field(default_factory=list)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sociable.locale import parse_locale
+
+        try:
+            return parse_locale(value)
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("timezone")
     @classmethod

@@ -24,11 +24,14 @@ def ensure_workspace(session: Session, settings: Settings) -> tuple[Workspace, b
     slug = slugify(ws_settings.name)
     found = session.scalar(select(Workspace).where(Workspace.slug == slug))
     if found is not None:
+        if ws_settings.locale and found.locale != ws_settings.locale:
+            found.locale = ws_settings.locale  # the config names it: the config wins
         return found, False
     workspace = Workspace(
         slug=slug,
         name=ws_settings.name,
         timezone=ws_settings.timezone,
+        locale=ws_settings.locale,
         site_url=ws_settings.site_url,
     )
     session.add(workspace)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from collections.abc import Iterator
 from xml.etree import ElementTree
 
@@ -125,3 +127,38 @@ def test_writers_consume_a_generator_once(fmt: str) -> None:
 def test_unknown_format_is_user_error() -> None:
     with pytest.raises(UserError, match="unknown report format"):
         write_report("pdf", [], io.StringIO())
+
+
+BARE = b"<!doctype html><html><head></head><body><p>Hello</p></body></html>"
+
+
+def test_html_counts_pages_with_error_findings_and_titles_each_rule() -> None:
+    bare = audit_page(BARE, "https://example.com/bare")
+    errors = [f for f in bare.findings if f.severity == "error"]
+    assert len(errors) >= 2
+    text, site = render("html", [bare, audit_page(GOOD, "https://example.com/a")])
+    assert site.error_pages == 0  # both pages were read
+    good = audit_page(GOOD, "https://example.com/a")
+    assert not [f for f in good.findings if f.severity == "error"]
+    assert "2 page(s), 1 with error findings." in text
+    assert "0 with errors" not in text
+    for f in bare.findings:  # each row of "Findings by rule" names the rule
+        assert f"<td><code>{f.code}</code> {html.escape(f.title)}</td>" in text
+
+
+def test_html_unreadable_pages_are_counted_apart() -> None:
+    text, _ = render("html", pages())
+    assert "could not be checked" in text
+
+
+def test_every_card_header_names_its_card_type() -> None:
+    text, _ = render("html", [audit_page(BARE, "https://example.com/bare")])
+    assert not re.search(r" · </div>", text)
+    assert ">X · no card</div>" in text
+
+
+def test_finding_messages_do_not_repeat_their_rule_titles() -> None:
+    for page in (BARE, b"<html><head><title>Spring menu</title></head></html>"):
+        for f in audit_page(page, "https://example.com/p").findings:
+            assert f.message.casefold() != f.title.casefold(), f
+            assert not f.message.casefold().startswith(f.title.casefold()), f

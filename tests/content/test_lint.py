@@ -185,3 +185,17 @@ def test_fetch_refuses_private_addresses_by_default() -> None:
     post = PostInput(text="Read more", link="http://127.0.0.1:9/")
     found = {f.code: f.message for f in lint_post(post, "x", fetch=True).findings}
     assert "POST603" in found and "refused" in found["POST603"]
+
+
+def test_networks_that_need_media_refuse_a_text_only_post() -> None:
+    table = load_platforms()
+    needs = {name for name, p in table.items() if p.min_media}
+    assert {"instagram", "tiktok", "youtube", "pinterest"} <= needs
+    found = codes("New menu today, come and see?", ",".join(sorted(table)))
+    assert found["POST108"] == needs
+    report = lint_post(PostInput(text="Spring menu, come and see?"), "instagram")
+    [finding] = [f for f in report.findings if f.code == "POST108"]
+    assert finding.severity.value == "error" and "image or video" in finding.message
+    with_media = codes("Come and see?", "instagram", media=["https://cdn.example/a.jpg"])
+    assert "POST108" not in with_media
+    assert "POST108" not in codes("", "instagram")  # empty: POST103 says it already

@@ -151,6 +151,7 @@ def test_adapt_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     body = " ".join(f"Sentence {i} about our new spring coffee menu." for i in range(15))
     post.write_text(
         "---\nnetworks: [x, bluesky, instagram]\nlink: https://example.com/spring\n"
+        "media: [https://cdn.example/cup.jpg]\nalt: [A cup of coffee]\n"
         f"campaign: Spring Menu\n---\nThanks @acme! {body} #Coffee #Spring #Menu #Latte\n"
     )
     result = cli("-c", str(cfg), "adapt", str(post), "--format", "json")
@@ -167,3 +168,17 @@ def test_adapt_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert len(data["instagram"]["hashtags"]) <= 5
     text = cli("-c", str(cfg), "adapt", str(post), "-n", "x")
     assert text.code == 0 and "X" in text.out and "/280" in text.out
+
+
+def test_adapt_cli_fails_a_text_only_post_for_instagram(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    post = tmp_path / "post.md"
+    post.write_text("---\nnetworks: [x, instagram]\n---\nOur spring menu is here, come by?\n")
+    result = cli("adapt", str(post), "--format", "json")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert [f["code"] for f in data["instagram"]["findings"] if f["severity"] == "error"] == [
+        "POST108"
+    ]
+    assert not [f for f in data["x"]["findings"] if f["severity"] == "error"]
+    lint = cli("lint", "--text", "Our spring menu is here, come by?", "-n", "instagram")
+    assert lint.code == 1 and "POST108" in lint.out

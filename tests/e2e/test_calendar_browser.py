@@ -70,7 +70,8 @@ def test_drag_a_post_to_another_day(browser, web: WebApp) -> None:  # type: igno
         By.CSS_SELECTOR, f'td[data-date="{day}"] .cal-item[data-time="10:15"]'
     )
     target_day = day + timedelta(days=1)
-    target = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{target_day}"]')
+    # The week is an hour grid: the 10:00 row of the next day keeps the time.
+    target = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{target_day}"][data-hour="10"]')
     browser.execute_script(DRAG, item, target)
     wait = WebDriverWait(browser, 15)
     wait.until(lambda b: f"{target_day} 10:15" in _dues(web))
@@ -114,3 +115,48 @@ def test_move_with_the_keyboard(browser, web: WebApp) -> None:  # type: ignore[n
     browser.execute_script("arguments[0].value = arguments[1];", field, f"{new}T11:45")
     field.send_keys(Keys.ENTER)
     WebDriverWait(browser, 15).until(lambda b: _dues(web) == {f"{new} 11:45"})
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_week_hour_grid_places_posts_and_moves_them_by_the_hour(  # type: ignore[no-untyped-def]
+    browser, web: WebApp
+) -> None:
+    add_accounts(web)
+    day = (datetime.now(UTC) + timedelta(days=2)).astimezone(PARIS).date()
+    with web.as_token("editor") as c:
+        r = c.post(
+            "/api/v1/posts",
+            json={"text": "Evening roast", "accounts": ["x"], "when": f"{day} 18:40"},
+        )
+        assert r.status_code == 201, r.text
+    _login_with_keyboard(browser, web, "editor@acme.example")
+    browser.get(f"{web.base}/calendar?view=week&date={day}")
+    grid = browser.find_element(By.CSS_SELECTOR, ".cal-scroll")
+    slot = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{day}"][data-hour="18"]')
+    item = slot.find_element(By.CSS_SELECTOR, '.cal-item[data-time="18:40"]')
+    # The grid opens at the first scheduled hour: the 18:00 row is in view, midnight is not.
+    inside = """
+        const [el, box] = arguments;
+        const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+        const head = box.querySelector('thead th').getBoundingClientRect().bottom;  // sticky
+        return r.top >= head - 1 && r.bottom <= b.bottom + 1;
+    """
+    assert browser.execute_script("return arguments[0].scrollTop;", grid) > 0
+    assert browser.execute_script(inside, slot, grid)
+    midnight = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{day}"][data-hour="00"]')
+    assert not browser.execute_script(inside, midnight, grid)
+    assert item.is_displayed()
+    # Rows are hours: the 18:00 row sits below the 09:00 row, the same height for every hour.
+    nine = browser.find_element(By.ID, "hour-09")
+    ten = browser.find_element(By.ID, "hour-10")
+    assert ten.location["y"] - nine.location["y"] == pytest.approx(nine.size["height"], abs=1)
+    screenshot(browser, "calendar-week-hours")
+    target = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{day}"][data-hour="09"]')
+    browser.execute_script(DRAG, item, target)
+    wait = WebDriverWait(browser, 15)
+    wait.until(lambda b: _dues(web) == {f"{day} 09:40"})
+    wait.until(
+        lambda b: b.find_elements(
+            By.CSS_SELECTOR, f'td[data-date="{day}"][data-hour="09"] .cal-item[data-time="09:40"]'
+        )
+    )

@@ -83,7 +83,9 @@ def test_compose_two_networks_lint_as_you_type_and_schedule(  # type: ignore[no-
     browser.find_element(By.CSS_SELECTOR, 'button[value="schedule"]').click()
     wait.until(ec.url_contains("/calendar"))
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "scheduled"))
-    cell = browser.find_element(By.CSS_SELECTOR, f'td[data-date="{when.date().isoformat()}"]')
+    cell = browser.find_element(
+        By.CSS_SELECTOR, f'td[data-date="{when.date().isoformat()}"][data-hour="09"]'
+    )
     assert "09:30" in cell.text
     with web.db.session() as s:
         post = s.scalars(select(Post)).one()
@@ -91,3 +93,38 @@ def test_compose_two_networks_lint_as_you_type_and_schedule(  # type: ignore[no-
         assert post.approval == "approved" and len(pubs) == 2
         assert {p.due_at.astimezone(PARIS) for p in pubs} == {when.replace(second=0, microsecond=0)}
     screenshot(browser, "calendar-after-compose")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_instagram_tab_checks_what_goes_out_and_folds_the_source(  # type: ignore[no-untyped-def]
+    browser, web: WebApp
+) -> None:
+    from tests.web.test_composer import _account
+
+    insta = _account(web, "instagram", "acme")
+    feed = _account(web, "feed", "news")
+    _login_with_keyboard(browser, web, "editor@acme.example")
+    browser.get(f"{web.base}/compose")
+    browser.find_element(By.ID, f"account-{insta}").click()
+    browser.find_element(By.ID, f"account-{feed}").click()
+    browser.find_element(By.ID, "first_comment").send_keys("More soon")
+    text = browser.find_element(By.ID, "text")
+    text.send_keys("Spring roast, come taste it? #a1 #b2 #c3 #d4 #e5 #f6 #g7 ")
+    wait = WebDriverWait(browser, 15)
+    wait.until(lambda b: "POST108" in _live_text(b) and "first comment" in _live_text(b))
+    wait.until(lambda b: b.execute_script(IDLE))
+    panel = browser.find_element(By.ID, f"panel-{insta}")
+    if not panel.is_displayed():
+        browser.find_element(By.ID, f"tab-{insta}").click()
+    checked = panel.find_element(By.CSS_SELECTOR, ".variant-findings").text
+    assert "POST108" in checked and "POST201" not in checked
+    source = panel.find_element(By.CSS_SELECTOR, ".source-findings")
+    inner = source.find_element(By.CSS_SELECTOR, "ul")
+    assert not inner.is_displayed()  # folded until asked for
+    source.find_element(By.TAG_NAME, "summary").click()
+    assert "7 hashtags; Instagram allows at most 5" in inner.text
+    assert panel.find_element(By.CSS_SELECTOR, ".variant-text").text.count("#") == 5
+    screenshot(browser, "compose-variant-findings")
+    browser.find_element(By.ID, f"tab-{feed}").click()
+    refusal = browser.find_element(By.CSS_SELECTOR, f"#panel-{feed} .refusals")
+    assert refusal.is_displayed() and "feed cannot add a first comment" in refusal.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.track.conftest import run_server
 from tests.web.conftest import WebApp, start_web
 
 pytestmark = pytest.mark.browser
+FRENCH_DAY = r"\d{1,2} (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.)"
 PERSON = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0.0.0 Safari/537.36"
@@ -101,6 +103,15 @@ def test_create_follow_and_chart_a_link(browser, tracked: WebApp) -> None:  # ty
     )
     chart = browser.find_element(By.ID, "clicks-chart")
     assert chart.get_attribute("data-drawn") == "true"
+    # A Europe/Paris workspace: day ticks written the French way ("4 déc."), never "12/4";
+    # click ticks are whole numbers.
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("data-locale") == "fr-FR"
+    x_ticks = str(chart.get_attribute("data-x-ticks")).split("|")
+    assert x_ticks and all(re.fullmatch(FRENCH_DAY, t) for t in x_ticks), x_ticks
+    y_ticks = str(chart.get_attribute("data-y-ticks")).split("|")
+    assert y_ticks and all(re.fullmatch(r"\d+", t) for t in y_ticks), y_ticks
+    assert re.search(r"from \d{1,2} \w+\.? \d{4} to \d{1,2} \w+\.? \d{4}: 1 by people",
+                     str(chart.get_attribute("aria-label")))  # fmt: skip
     screenshot(browser, "link_detail")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", chart)
     screenshot(browser, "link_chart")

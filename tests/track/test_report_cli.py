@@ -176,6 +176,22 @@ def test_reports(project) -> None:  # type: ignore[no-untyped-def]
     assert run("report", "attribution", "--window", "0").code == 2
 
 
+def test_link_list_shows_human_clicks(project) -> None:  # type: ignore[no-untyped-def]
+    run, url = project
+    _seed(url)  # a1: 3 clicks; b1: 1 click and 1 bot
+    listed = json.loads(run("link", "list", "--format", "json").out)
+    assert {row["code"]: row["clicks"] for row in listed} == {"a1": 3, "b1": 1}
+    text = run("link", "list")
+    assert text.code == 0 and "clicks" in text.out
+    rows = {
+        line.split("│")[1].strip(): line
+        for line in text.out.splitlines()
+        if "│ a1" in line or "│ b1" in line
+    }
+    assert [c.strip() for c in rows["a1"].split("│")][6] == "3"
+    assert [c.strip() for c in rows["b1"].split("│")][6] == "1"
+
+
 def test_track_serve_refuses_a_busy_log_dir(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from sociable.track.clicklog import ClickLog
 

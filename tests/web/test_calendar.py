@@ -38,10 +38,11 @@ def _next_spring_forward(after: datetime) -> datetime:
 
 
 def _items_by_day(html: str) -> dict[str, list[str]]:
-    """{date: [HH:MM ...]} of the calendar cells."""
+    """{date: [HH:MM ...]} of the calendar cells (a day's hour slots in the week view)."""
     out: dict[str, list[str]] = {}
-    for cell in re.finditer(r'data-date="([0-9-]+)">(.*?)</td>', html, re.S):
-        out[cell.group(1)] = re.findall(r'data-time="(\d\d:\d\d)"', cell.group(2))
+    for cell in re.finditer(r'data-date="([0-9-]+)"(?: data-hour="\d\d")?>(.*?)</td>', html, re.S):
+        found = re.findall(r'data-time="(\d\d:\d\d)"', cell.group(2))
+        out.setdefault(cell.group(1), []).extend(found)
     return out
 
 
@@ -227,3 +228,47 @@ def test_posts_waiting_for_approval_show_at_the_asked_time(web: WebApp) -> None:
     page = viewer.get("/calendar", params={"view": "week", "date": day.isoformat()}).text
     assert _items_by_day(page)[day.isoformat()] == ["14:20"]
     assert "waiting for approval" not in page and "scheduled" in page
+
+
+def test_week_view_is_an_hour_grid_in_the_workspace_zone(web: WebApp) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    add_accounts(web)
+    dst = _next_spring_forward(datetime.now(UTC) + timedelta(days=1))
+    day = dst.date()
+    for local in ("00:30", "03:15", "23:30"):  # 02:00-02:59 does not exist that day
+        _post(web, f"{day} {local} Europe/Paris", ["x"])
+    page = web.login("viewer@acme.example").get(
+        "/calendar", params={"view": "week", "date": day.isoformat()}
+    )
+    tree = LexborHTMLParser(page.text)
+    rows = tree.css("table.cal-hours tbody tr")
+    assert [r.css_first("th").text(strip=True) for r in rows] == [f"{h:02d}:00" for h in range(24)]
+    assert all(len(r.css("td.cal-slot")) == 7 for r in rows)
+    placed = {
+        (td.attributes["data-date"], td.attributes["data-hour"]): [
+            a.attributes["data-time"] for a in td.css(".cal-item")
+        ]
+        for td in tree.css("td.cal-slot")
+        if td.css(".cal-item")
+    }
+    assert placed == {
+        (day.isoformat(), "00"): ["00:30"],
+        (day.isoformat(), "03"): ["03:15"],
+        (day.isoformat(), "23"): ["23:30"],
+    }
+    assert tree.css_first(".cal-scroll").attributes["data-first-hour"] == "0"
+
+
+def test_calendar_dates_follow_the_workspace_locale(web: WebApp) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    c = web.login("viewer@acme.example")  # an Europe/Paris workspace: French dates
+    month = LexborHTMLParser(c.get("/calendar", params={"date": "2030-03-14"}).text)
+    assert month.css_first("h1").text(strip=True) == "Mars 2030"
+    heads = [th.text(strip=True) for th in month.css("table.cal thead th")]
+    assert heads == ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+    week = LexborHTMLParser(c.get("/calendar", params={"view": "week", "date": "2030-03-14"}).text)
+    assert week.css_first("h1").text(strip=True) == "Week of 11 mars 2030"
+    first = week.css_first("table.cal-hours thead th a")
+    assert first.attributes["aria-label"] == "lundi 11 mars 2030"

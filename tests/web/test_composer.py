@@ -325,3 +325,50 @@ def test_edit_a_post_sent_back_for_changes_and_send_it_again(web: WebApp) -> Non
         assert {v.text for v in post.variants} == {"Second try: Monday 9:00"}
     # In review now: not editable until decided.
     assert editor.get("/compose", params={"post": post_id}).status_code == 400
+
+
+def _account(web: WebApp, network: str, handle: str, **settings: str) -> int:
+    with web.as_token("owner") as owner:
+        body: dict[str, Any] = {"network": network, "handle": handle}
+        if settings:
+            body["settings"] = settings
+        r = owner.post("/api/v1/accounts", json=body)
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+
+def _texts(html: str, selector: str) -> list[str]:
+    from selectolax.lexbor import LexborHTMLParser
+
+    return [n.text(strip=True) for n in LexborHTMLParser(html).css(selector)]
+
+
+def test_live_check_lints_the_variant_and_shows_the_source_apart(web: WebApp) -> None:
+    insta = _account(web, "instagram", "acme")
+    c = web.login("editor@acme.example")
+    text = "Our spring roast is in, come taste it? #a1 #b2 #c3 #d4 #e5 #f6 #g7"
+    r = c.post("/compose/check", data={"account": str(insta), "text": text})
+    assert r.status_code == 200
+    [variant] = _texts(r.text, ".variant-text")
+    assert variant.count("#") == 5  # adapt keeps Instagram's 5
+    checked = " ".join(_texts(r.text, ".variant-findings li"))
+    written = " ".join(_texts(r.text, ".source-findings li"))
+    assert "POST201" not in checked and "7 hashtags; Instagram allows at most 5" in written
+    # A text-only post cannot go to Instagram: that is about what goes out.
+    assert "POST108" in checked and "POST108" not in written
+    assert 'class="tab has-errors"' in r.text
+
+
+def test_what_a_feed_account_cannot_do_is_refused_when_composing(web: WebApp) -> None:
+    feed = _account(web, "feed", "news")
+    c = web.login("editor@acme.example")
+    data = {"account": str(feed), "text": "Spring menu, come by?", "first_comment": "More soon"}
+    r = c.post("/compose/check", data=data)
+    assert r.status_code == 200
+    assert _texts(r.text, ".refusals li") == ["feed cannot add a first comment"]
+    r = c.post("/compose", data={**data, "action": "draft"})
+    assert r.status_code == 400
+    assert 'id="first_comment-error"' in r.text and "cannot add a first comment" in r.text
+    assert _count(web, Post) == 0 and _count(web, Publication) == 0
+    del data["first_comment"]
+    assert c.post("/compose", data={**data, "action": "draft"}).status_code == 303

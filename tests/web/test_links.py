@@ -3,6 +3,7 @@ clicks per day after real redirects, the attribution table, roles, on both datab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,6 +127,12 @@ def test_link_roles_and_workspaces(web: WebApp) -> None:
     assert 'action="/links"' not in page.get("/links").text  # no create form for viewers
 
 
+FRENCH_MONTHS = (
+    "janv.", "févr.", "mars", "avr.", "mai", "juin",
+    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+)  # fmt: skip
+
+
 def test_clicks_per_day_after_real_redirects(web: WebApp, tracker: tuple[TrackApp, str]) -> None:
     app, base = tracker
     editor = web.as_token("editor")
@@ -148,7 +155,12 @@ def test_clicks_per_day_after_real_redirects(web: WebApp, tracker: tuple[TrackAp
     html = web.login("viewer@acme.example").get(f"/links/{link['code']}").text
     assert 'id="clicks-chart"' in html and f"/api/v1/links/{link['code']}/stats" in html
     assert "<script>" not in html  # CSP: no inline script
-    assert f'<tr><th scope="row">{today.isoformat()}</th>' in html
+    # A Europe/Paris workspace reads its days in French (CLDR's abbreviated months).
+    month = FRENCH_MONTHS[today.month - 1]
+    assert (
+        f'<th scope="row"><time datetime="{today}">{today.day} {month} {today.year}</time>' in html
+    )
+    assert 'data-locale="fr-FR"' in html
     # Deleting a link deletes its clicks (disabling keeps them).
     assert editor.delete(f"/api/v1/links/{link['code']}").status_code == 204
     with web.db.session() as s:
@@ -217,8 +229,8 @@ def test_attribution_table_with_and_without_javascript(web: WebApp) -> None:
     assert "<caption>Per network: conversions credited by first click within 7 day(s)" in html
     # first click: c3 (bluesky) two days ago gets the order.
     assert '<th scope="row">bluesky</th><td class="num">1</td><td class="num">1</td>' in html
-    assert "EUR 40.00" in html and "JPY 5000" in html and "100.0%" in html
-    assert "5040" not in html
+    assert "EUR 40.00" in html and "JPY 5000" in html and "5040" not in html
+    assert re.search(r"100,0\s%", html)  # French: comma, space before %
 
 
 def test_link_pages_create_disable_and_errors(web: WebApp) -> None:

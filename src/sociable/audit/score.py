@@ -47,7 +47,8 @@ class SiteScore:
 
     worst_kept: int = 10
     pages: int = 0
-    error_pages: int = 0
+    error_pages: int = 0  # pages that could not be fetched or parsed
+    pages_with_errors: int = 0  # pages with at least one error-severity finding
     _score_sum: int = 0
     _cat_sum: Counter[str] = field(default_factory=Counter)
     _cat_n: Counter[str] = field(default_factory=Counter)
@@ -66,6 +67,8 @@ class SiteScore:
         for f in report.findings:
             self.by_code[f.code] += 1
             self.by_severity[f.severity] += 1
+        if any(f.severity == "error" for f in report.findings):
+            self.pages_with_errors += 1
         # Max-heap on score via negation: pop the best when over the limit.
         item = (-report.score, -self.pages, report.url, len(report.findings))
         heapq.heappush(self._worst, item)
@@ -92,6 +95,7 @@ class SiteScore:
             "categories": self.categories,
             "pages": self.pages,
             "error_pages": self.error_pages,
+            "pages_with_errors": self.pages_with_errors,
             "worst_pages": self.worst_pages(),
             "findings_by_code": dict(sorted(self.by_code.items())),
             "findings_by_severity": dict(self.by_severity),

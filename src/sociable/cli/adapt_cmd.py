@@ -25,7 +25,12 @@ def _variant_report(variant: Variant, platform: Platform) -> dict[str, Any]:
     findings = []
     for i, part in enumerate(variant.thread, start=1):
         report = lint_post(
-            PostInput(text=part, media=variant.media if i == 1 else []),
+            PostInput(
+                text=part,
+                media=variant.media if i == 1 else [],
+                alt=variant.alt if i == 1 else [],
+                first_comment=variant.first_comment if i == 1 else None,
+            ),
             [variant.network],
             platforms={platform.name: platform},
         )

@@ -86,32 +86,31 @@ def list_links(
     now = system_clock()
     with state.database().session() as session:
         workspace = current_workspace(session, state.settings)
+        links = links_mod.list_links(
+            session, workspace_id=workspace.id, campaign=campaign, network=network
+        )
+        clicks = links_mod.click_counts(session, [link.id for link in links])
         rows: list[dict[str, object]] = [
             {
                 **links_mod.view(link, track.base_url).as_dict(),
                 "campaign": link.campaign,
                 "network": link.network,
                 "post": link.post_id,
+                "clicks": clicks.get(link.id, 0),
                 "expires_at": link.expires_at.isoformat() if link.expires_at else None,
                 "status": "live"
                 if links_mod.is_live(link, now)
                 else ("disabled" if link.disabled else "expired"),
             }
-            for link in links_mod.list_links(
-                session, workspace_id=workspace.id, campaign=campaign, network=network
-            )
+            for link in links
         ]
     if fmt is OutputFormat.JSON:
         emit_json(rows)
         return
-    table = Table("code", "status", "network", "campaign", "post", "destination")
+    columns = ("code", "status", "network", "campaign", "post", "clicks", "destination")
+    table = Table(*columns)
     for row in rows:
-        table.add_row(
-            *(
-                str(row[k] or "")
-                for k in ("code", "status", "network", "campaign", "post", "destination")
-            )
-        )
+        table.add_row(*(str(row[k] if row[k] is not None else "") for k in columns))
     console.print(table)
 
 

@@ -47,6 +47,9 @@ class Variant:
     media: list[str] = field(default_factory=list)
     alt: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The text (or first comment) was cut with "…" to fit: the end of what was written is lost.
+    shortened: bool = False
+    comment_shortened: bool = False
     # Bluesky: app.bsky.richtext.facet records (links, tags) for each post of the thread.
     facets: list[list[dict[str, Any]]] = field(default_factory=list)
 
@@ -104,11 +107,17 @@ def _tag_budget(p: Platform) -> int:
     return max(0, budget)
 
 
+def _is_markup(word: str) -> bool:
+    """A hashtag, a mention or a link: what a block of tags at the end of a post is made of."""
+    return word[0] in "#＃@＠" or "://" in word
+
+
 def trim_hashtags(text: str, keep: int) -> tuple[str, list[str], list[str]]:
     """Keep the first ``keep`` distinct hashtags; drop the rest.
 
-    A dropped tag inside a sentence keeps its word (``#coffee`` -> ``coffee``); one in a run
-    of tags (usually the end of the post) goes with the space before it.
+    A dropped tag in the block of tags, mentions and links (usually the end of the post) goes
+    with the space before it and leaves no trace; one inside a sentence, between words, keeps
+    its word (``I love #coffee here`` -> ``I love coffee here``) so the sentence still reads.
     """
     tags = entities.hashtags(text)
     kept: list[str] = []
@@ -126,8 +135,8 @@ def trim_hashtags(text: str, keep: int) -> tuple[str, list[str], list[str]]:
         after = text[tag.end :]
         prev_word = before.rstrip().rsplit(None, 1)[-1] if before.strip() else ""
         next_word = after.lstrip().split(None, 1)[0] if after.strip() else ""
-        in_run = (not prev_word or prev_word[0] in "#＃" or prev_word[-1] in ".!?…:") and (
-            not next_word or next_word[0] in "#＃"
+        in_run = (not prev_word or _is_markup(prev_word) or prev_word[-1] in ".!?…:") and (
+            not next_word or _is_markup(next_word)
         )
         if in_run:
             start = len(before.rstrip(" \t"))
@@ -339,6 +348,7 @@ def adapt_for(
     else:
         short = shorten(text, platform)
         if short != text:
+            variant.shortened = True
             variant.notes.append(f"shortened to {platform.title}'s {platform.text_limit}")
         thread = [short]
     variant.thread = thread
@@ -348,6 +358,7 @@ def adapt_for(
     if post.first_comment:
         comment = map_mentions(nfc(post.first_comment), network, handles or {})
         variant.first_comment = shorten(comment, platform)
+        variant.comment_shortened = variant.first_comment != comment
     return variant
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import regex
 
 from sociable.content import entities, lint_rules, twitter
+from sociable.content.adapt import Variant
 from sociable.content.counting import NetworkCount, count_text, nfc
 from sociable.content.finding import PostFinding
 from sociable.content.platforms import Platform, load_platforms, parse_networks
@@ -31,6 +32,7 @@ __all__ = [
     "NetworkCount",
     "PostInput",
     "lint_post",
+    "lint_variant",
 ]
 
 ALL = "*"  # the network of a finding that holds for every network
@@ -452,6 +454,15 @@ def lint_post(
         report.networks[name] = count
         if not text.strip() and not has_media:
             out.add("POST103", name, f"no text and no media for {p.title}")
+        elif len(post.media) < p.min_media:
+            kinds = " or ".join(p.media) or "media"
+            have = len(post.media) or "none"
+            out.add(
+                "POST108",
+                name,
+                f"{p.title} needs at least {p.min_media} attachment ({kinds}); "
+                f"this post has {have}",
+            )
         if not count.valid and count.length > count.limit:
             where = (
                 f"; cut after “{_snippet(text, count.cut_at)}”" if count.cut_at is not None else ""
@@ -489,6 +500,82 @@ def lint_post(
     _check_media(post, names, table, out)
     if fetch and links:
         _check_page(links[0], policy, out)
+    report.findings = sorted(
+        out.items, key=lambda f: (-f.severity.rank, f.code, f.network, f.message)
+    )
+    return report
+
+
+def lint_variant(
+    variant: Variant,
+    *,
+    platforms: Mapping[str, Platform] | None = None,
+    rule_filter: RuleFilter | None = None,
+    now: datetime | None = None,
+    threads: bool = False,
+    source: LintReport | None = None,
+) -> LintReport:
+    """Check what will be sent: each post of the variant's thread, the media on the first.
+
+    The count is the first post's. A finding of a later post names it ("post 2/3: ...")
+    unless the same check already fired on an earlier one. A variant that adapt had to cut
+    with "…" keeps POST101 (POST104 for the first comment), and so does one it split into
+    a thread unless ``threads`` allows that: a person decides how to shorten a post, not a
+    silent cut or split. With the ``source``'s report, those findings are the source's own
+    (how far over, where it would be cut).
+    """
+    table = dict(platforms) if platforms is not None else load_platforms()
+    name = variant.network
+    p = table[name]
+    parts = variant.thread or [variant.text]
+    report = LintReport()
+    out = _Collector(rule_filter)
+    seen: set[str] = set()
+    for index, part in enumerate(parts):
+        first = index == 0
+        post = PostInput(
+            text=part,
+            media=variant.media if first else [],
+            alt=variant.alt if first else [],
+            first_comment=variant.first_comment if first else None,
+        )
+        found = lint_post(post, [name], platforms=table, rule_filter=rule_filter, now=now)
+        if first:
+            report.networks = found.networks
+        where = f"post {index + 1}/{len(parts)}: " if len(parts) > 1 and not first else ""
+        out.extend(
+            LintFinding(f.code, f.network, f.severity, f"{where}{f.message}")
+            for f in found.findings
+            if first or f.code not in seen
+        )
+        seen |= {f.code for f in found.findings}
+    over = [
+        (code, message)
+        for flag, code, message in (
+            (
+                variant.shortened or (len(parts) > 1 and not threads),
+                "POST101",
+                f"too long for one post on {p.title} ({p.text_limit}): shorten it",
+            ),
+            (
+                variant.comment_shortened,
+                "POST104",
+                f"first comment too long for {p.title} ({p.text_limit}): shorten it",
+            ),
+        )
+        if flag
+    ]
+    for code, message in over:
+        own = [
+            f for f in (source.findings if source else []) if (f.code, f.network) == (code, name)
+        ]
+        if code == "POST101":
+            own += [
+                f
+                for f in (source.findings if source else [])
+                if (f.code, f.network) == ("POST102", name)
+            ]
+        out.extend(own or [LintFinding(code, name, get_rule(code).severity, message)])
     report.findings = sorted(
         out.items, key=lambda f: (-f.severity.rank, f.code, f.network, f.message)
     )

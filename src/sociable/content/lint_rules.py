@@ -55,6 +55,12 @@ LINT_RULES: tuple[Rule, ...] = (
         "X takes 4 images, Bluesky 4, Instagram 10; extra files are refused at upload.",
         "Attach fewer files, or split the post.", E,
     ),
+    _rule(
+        "POST108", "length", "No media where the network needs some",
+        "Instagram, TikTok, YouTube and Pinterest publish images or videos with a caption; "
+        "a text-only post is refused by their APIs.",
+        "Attach an image or a video, or leave this network out of the post.", E,
+    ),
     # -- hashtags and mentions
     _rule(
         "POST201", "hashtags", "More hashtags than the network allows",

@@ -123,6 +123,8 @@ class Platform:
     # The network has reply threads a long post can be split into.
     threads: bool = False
     max_media: int = 0
+    # Attachments a post needs at the least (Instagram, TikTok, YouTube, Pinterest: 1).
+    min_media: int = 0
     # Whether images and videos can be mixed in one post.
     mixed_media: bool = False
     media: Mapping[str, MediaSpec] = field(default_factory=dict)
@@ -304,6 +306,7 @@ DEFAULT_PLATFORMS: dict[str, Platform] = {
             hashtag_norm=5,
             max_mentions=20,
             links_clickable=False,
+            min_media=1,
             max_media=10,
             mixed_media=True,
             media={
@@ -337,6 +340,7 @@ DEFAULT_PLATFORMS: dict[str, Platform] = {
             max_hashtags=5,
             hashtag_norm=5,
             links_clickable=False,
+            min_media=1,
             max_media=35,
             media={
                 "image": MediaSpec(35, ("jpeg", "webp")),
@@ -354,6 +358,7 @@ DEFAULT_PLATFORMS: dict[str, Platform] = {
             counting=Counting.UTF8_BYTES,
             max_hashtags=60,
             hashtag_norm=3,
+            min_media=1,
             max_media=1,
             media={"video": MediaSpec(1, ("mp4", "mov", "webm", "avi"))},
             alt_text_supported=False,
@@ -367,6 +372,7 @@ DEFAULT_PLATFORMS: dict[str, Platform] = {
             text_limit=500,
             counting=Counting.CODEPOINTS,
             hashtag_norm=3,
+            min_media=1,
             max_media=1,
             media={
                 "image": MediaSpec(

@@ -25,7 +25,7 @@ class PreflightError(Exception):
     """The publication cannot be sent as it is; ``str()`` is the reason a person reads."""
 
 
-def _media_items(entries: list[Any], where: str) -> tuple[MediaItem, ...]:
+def media_items(entries: list[Any], where: str) -> tuple[MediaItem, ...]:
     items = []
     for index, entry in enumerate(entries or []):
         if isinstance(entry, str):
@@ -47,7 +47,7 @@ def _guess_mime(path: Path) -> str:
 def build_request(publication: Publication, variant: Variant, post: Post) -> PublishRequest:
     """The connector's input: the variant's own text and media, else the post's."""
     text = variant.text or post.source_text
-    media = _media_items(variant.media or post.media, f"post {post.id}")
+    media = media_items(variant.media or post.media, f"post {post.id}")
     return PublishRequest(
         publication_id=publication.id,
         text=text,
@@ -59,13 +59,30 @@ def build_request(publication: Publication, variant: Variant, post: Post) -> Pub
     )
 
 
+def media_kind(mime_type: str) -> str:
+    """The capability kind of a medium: gif, image, video, audio, or its MIME type."""
+    if mime_type == "image/gif":
+        return "gif"
+    major = mime_type.partition("/")[0]
+    return major if major in ("image", "video", "audio") else mime_type
+
+
 def check_capabilities(caps: Capabilities, request: PublishRequest, network: str) -> list[str]:
     """What the connector itself declares it cannot do."""
     problems = []
     if not request.text.strip() and not request.media:
         problems.append("nothing to publish: no text and no media")
-    if len(request.media) > caps.max_media:
+    elif not caps.text and not request.media:
+        problems.append(f"{network} publishes images and videos: attach one to the text")
+    if caps.max_media == 0 and request.media:
+        problems.append(f"{network} cannot publish media through this app")
+    elif len(request.media) > caps.max_media:
         problems.append(f"{len(request.media)} media files; {network} takes {caps.max_media}")
+    elif caps.media_kinds:
+        for item in request.media:
+            kind = media_kind(item.mime_type)
+            if kind not in caps.media_kinds:
+                problems.append(f"{network} cannot publish {kind} files ({item.path.name})")
     if request.thread and not caps.threads:
         problems.append(f"{network} cannot publish a thread")
     if request.first_comment and not caps.first_comment:

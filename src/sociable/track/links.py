@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from sociable.clock import Clock, system_clock
 from sociable.config import TrackSettings
 from sociable.content.utm import UTM_KEYS, add_utm, check_url, normalize_utm_value
 from sociable.errors import UserError
-from sociable.store.models.track import ShortLink
+from sociable.store.models.track import Click, ShortLink
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/l/I
 CODE_LENGTH = 7
@@ -207,6 +207,18 @@ def list_links(
     if network:
         query = query.where(ShortLink.network == normalize_utm_value(network))
     return list(session.scalars(query.order_by(ShortLink.id)))
+
+
+def click_counts(session: Session, link_ids: list[int]) -> dict[int, int]:
+    """Human clicks (bots left out) per link id; links without clicks are absent."""
+    if not link_ids:
+        return {}
+    rows = session.execute(
+        select(Click.link_id, func.count())
+        .where(Click.link_id.in_(link_ids), Click.is_bot.is_(False))
+        .group_by(Click.link_id)
+    )
+    return {int(i): int(n) for i, n in rows}
 
 
 def set_disabled(session: Session, code: str, *, workspace_id: int, disabled: bool = True) -> None:

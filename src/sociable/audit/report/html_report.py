@@ -14,6 +14,8 @@ from typing import Any, TextIO
 from sociable.audit.findings import CATEGORY_TITLES, PageReport
 from sociable.audit.report.spool import drain, spool
 from sociable.audit.score import SiteScore
+from sociable.errors import UserError
+from sociable.rules import get_rule
 
 NETWORK_NAMES = {
     "facebook": "Facebook",
@@ -66,6 +68,14 @@ var(--c,#202225);border-radius:4px}.card.discord .t{color:#00b0f4}.card.discord 
 """
 
 
+def _rule_title(code: str) -> str:
+    """The registered title of a rule ("" for a code no rule registers)."""
+    try:
+        return get_rule(code).title
+    except UserError:
+        return ""
+
+
 def _cls(score: int) -> str:
     return "good" if score >= 90 else "ok" if score >= 50 else "bad"
 
@@ -87,13 +97,13 @@ def card_html(name: str, card: dict[str, Any]) -> str:
     color = (card.get("extra") or {}).get("color", "")
     style = f' style="--c:{e(color)}"' if color else ""
     hidden = "" if card.get("shown") else " hidden"
-    kind = e(str(card.get("card_type") or ""))
+    kind = e(str(card.get("card_type") or ("" if card.get("shown") else "no card")))
     img = _image(card.get("image"))
     small = name == "x" and card.get("card_type") == "summary"
     top = "" if small else img
     parts = [
         f'<div class="card {e(name)}{hidden}"{style}>',
-        f'<div class="net">{e(NETWORK_NAMES.get(name, name))} · {kind}</div>',
+        f'<div class="net">{e(NETWORK_NAMES.get(name, name))}{" · " if kind else ""}{kind}</div>',
         top,
         '<div class="txt">',
         f'<div class="dom">{e(site)}</div>' if site else "",
@@ -147,15 +157,16 @@ def _header(site: SiteScore) -> str:
         for w in site.worst_pages()
     )
     by_code = "".join(
-        f"<tr><td><code>{e(code)}</code></td><td>{n}</td></tr>"
-        for code, n in sorted(site.by_code.items(), key=lambda kv: -kv[1])
+        f"<tr><td><code>{e(code)}</code> {e(_rule_title(code))}</td><td>{n}</td></tr>"
+        for code, n in sorted(site.by_code.items(), key=lambda kv: (-kv[1], kv[0]))
     )
+    unfetched = f", {site.error_pages} could not be checked" if site.error_pages else ""
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>Sociable audit: {site.score}/100</title><style>{CSS}</style></head><body><main>"
         f"<h1>Share-readiness</h1><div class='score {_cls(site.score)}'>{site.score}/100</div>"
-        f"<p>{site.pages} page(s), {site.error_pages} with errors.</p>"
+        f"<p>{site.pages} page(s), {site.pages_with_errors} with error findings{unfetched}.</p>"
         f"<h2>Categories</h2><div class='cats'>{cats}</div>"
         f"<h2>Worst pages</h2><table><tr><th>score</th><th>page</th><th>findings</th></tr>"
         f"{worst}</table>"

@@ -35,10 +35,19 @@ IMAGE_LIMITS: dict[str, ImageLimits] = {
 IMAGE_NETWORKS = ("facebook", "x", "linkedin")
 
 
-def _required(ctx: PageContext, key: str) -> Outcome:
+def _quoted(value: str | None, width: int = 60) -> str:
+    value = " ".join((value or "").split())
+    return f"“{value[:width]}…”" if len(value) > width else f"“{value}”"
+
+
+def _required(ctx: PageContext, key: str, consequence: str) -> Outcome:
+    """Nothing when ``key`` is there, else one hit whose message says what happens without it.
+
+    The rule's title already says the tag is missing: the message adds this page's facts.
+    """
     if ctx.meta.first(key):
         return []
-    return [(f"{key} is missing", f'<meta property="{key}">: (missing)')]
+    return [(consequence, f'<meta property="{key}">: (missing)')]
 
 
 @check(
@@ -51,7 +60,14 @@ def _required(ctx: PageContext, key: str) -> Outcome:
     category=CAT,
 )
 def og_title(ctx: PageContext) -> Outcome:
-    return _required(ctx, "og:title")
+    title = ctx.meta.title
+    return _required(
+        ctx,
+        "og:title",
+        f"networks fall back to the <title> {_quoted(title)}; X shows no card"
+        if title and title.strip()
+        else "no <title> either: networks show the bare address",
+    )
 
 
 @check(
@@ -64,7 +80,7 @@ def og_title(ctx: PageContext) -> Outcome:
     category=CAT,
 )
 def og_type(ctx: PageContext) -> Outcome:
-    return _required(ctx, "og:type")
+    return _required(ctx, "og:type", "networks treat the page as a plain website")
 
 
 @check(
@@ -78,7 +94,15 @@ def og_type(ctx: PageContext) -> Outcome:
 def og_image(ctx: PageContext) -> Outcome:
     if ctx.meta.first("og:image") or ctx.meta.first("og:image:url"):
         return []
-    return _required(ctx, "og:image")
+    other = ctx.meta.first("twitter:image") or ctx.meta.image_src
+    return _required(
+        ctx,
+        "og:image",
+        f"only X's twitter:image or <link rel=image_src> ({other}); Facebook and LinkedIn "
+        "show the link without a picture"
+        if other
+        else "no picture for any network's card, which shows a bare link",
+    )
 
 
 @check(
@@ -90,7 +114,10 @@ def og_image(ctx: PageContext) -> Outcome:
     category=CAT,
 )
 def og_url(ctx: PageContext) -> Outcome:
-    return _required(ctx, "og:url")
+    where = ctx.meta.canonical or ctx.meta.url
+    return _required(
+        ctx, "og:url", f"likes and shares are counted per address shared, not on {where}"
+    )
 
 
 @check(
@@ -102,7 +129,14 @@ def og_url(ctx: PageContext) -> Outcome:
     category=CAT,
 )
 def og_description(ctx: PageContext) -> Outcome:
-    return _required(ctx, "og:description")
+    meta = ctx.meta.first("description")
+    return _required(
+        ctx,
+        "og:description",
+        f"networks fall back to the meta description {_quoted(meta)}"
+        if meta
+        else "no meta description either: cards show the title alone",
+    )
 
 
 @check(
@@ -116,7 +150,12 @@ def og_description(ctx: PageContext) -> Outcome:
 def twitter_card(ctx: PageContext) -> Outcome:
     if ctx.meta.first("twitter:card"):
         return []
-    return [("twitter:card is missing", '<meta name="twitter:card">: (missing)')]
+    return [
+        (
+            "X shows at most a small summary card, never the large image",
+            '<meta name="twitter:card">: (missing)',
+        )
+    ]
 
 
 @check(

@@ -59,4 +59,9 @@ def no_profiles(ctx: PageContext) -> Outcome:
 def no_webmention(ctx: PageContext) -> Outcome:
     if ctx.meta.webmention:
         return []
-    return [("no webmention endpoint advertised", "rel=webmention: (missing)")]
+    return [
+        (
+            "neither a <link rel=webmention> nor a Link header: sites that link here cannot say so",
+            "rel=webmention: (missing)",
+        )
+    ]

@@ -75,7 +75,12 @@ def empty_feed(ctx: PageContext) -> Outcome:
 def no_oembed(ctx: PageContext) -> Outcome:
     if ctx.meta.oembed:
         return []
-    return [("no oEmbed discovery link", "application/json+oembed: (missing)")]
+    return [
+        (
+            "no <link type=application/json+oembed>: embeds show a link card, not the content",
+            "application/json+oembed: (missing)",
+        )
+    ]
 
 
 @check(

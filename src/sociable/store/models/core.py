@@ -28,6 +28,8 @@ class Workspace(Timestamped, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # How dates and numbers are written (fr_FR); None: the one the time zone suggests.
+    locale: Mapped[str | None] = mapped_column(String(35))
     site_url: Mapped[str | None] = mapped_column(String(2048))
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -22,7 +22,14 @@ from sociable.rates import RateTable, load_rates
 from sociable.store.models import Role
 from sociable.store.models.track import Click, ShortLink
 from sociable.track.attribution import Model
-from sociable.track.links import create_link, get_link, list_links, parse_expiry, short_url
+from sociable.track.links import (
+    click_counts,
+    create_link,
+    get_link,
+    list_links,
+    parse_expiry,
+    short_url,
+)
 from sociable.track.qr import write_qr
 from sociable.track.report import By, Row, link_report
 from sociable.web.api.schemas import Problem
@@ -135,17 +142,6 @@ class Report(BaseModel):
 def base_url(request: Request) -> str:
     settings: Settings = request.app.state.settings
     return settings.track.base_url
-
-
-def click_counts(session: Session, link_ids: list[int]) -> dict[int, int]:
-    if not link_ids:
-        return {}
-    rows = session.execute(
-        select(Click.link_id, func.count())
-        .where(Click.link_id.in_(link_ids), Click.is_bot.is_(False))
-        .group_by(Click.link_id)
-    )
-    return {int(i): int(n) for i, n in rows}
 
 
 def link_out(link: ShortLink, base: str, clicks: int) -> LinkOut:

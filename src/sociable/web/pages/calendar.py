@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sociable import locale
 from sociable.clock import zone
 from sociable.errors import UserError
 from sociable.publish import posts as domain
@@ -100,6 +101,23 @@ def _items(rows: list[dict[str, Any]], tz: Any) -> dict[date, list[dict[str, Any
     return out
 
 
+HOURS = tuple(range(24))
+FIRST_HOUR = 8  # where the week's hour grid opens when nothing is scheduled earlier
+
+
+def _slots(items: dict[date, list[dict[str, Any]]]) -> dict[tuple[date, int], list[dict[str, Any]]]:
+    """The week's hour grid: (local day, local wall-clock hour) -> its items, in time order.
+
+    On the day clocks go back, 02:00-02:59 happens twice; both land in the 02 row, each
+    item keeping its own time (and offset in its ``datetime`` attribute).
+    """
+    out: dict[tuple[date, int], list[dict[str, Any]]] = defaultdict(list)
+    for day, day_items in items.items():
+        for item in day_items:
+            out[(day, item["due"].hour)].append(item)
+    return dict(out)
+
+
 def _in_review(
     session: Session,
     workspace_id: int,
@@ -165,6 +183,7 @@ def calendar_page(
     workspace = session.get(Workspace, who.workspace_id)
     assert workspace is not None
     tz = zone(workspace.timezone)
+    page_locale = locale.effective_locale(workspace.locale, workspace.timezone)
     view = view if view in VIEWS else "month"
     today = datetime.now(UTC).astimezone(tz).date()
     anchor = _day(day, today)
@@ -195,13 +214,14 @@ def calendar_page(
         grid = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         prev_day = days[0] - timedelta(days=1)
         next_day = days[-1] + timedelta(days=1)
-        title = f"{anchor:%B %Y}"
+        title = locale.day(anchor, page_locale, "LLLL y").capitalize()
     else:
         grid = days
         prev_day = days[0] - timedelta(days=7)
         next_day = days[0] + timedelta(days=7)
-        title = f"Week of {days[0]:%d %b %Y}"
+        title = f"Week of {locale.day(days[0], page_locale)}"
     weeks = [grid[i : i + 7] for i in range(0, len(grid), 7)]
+    slots = _slots(items) if view == "week" else {}
     filters = {
         "account": account_id or "",
         "state": state or "",
@@ -230,6 +250,9 @@ def calendar_page(
         view=view,
         title=title,
         weeks=weeks,
+        hours=HOURS,
+        slots=slots,
+        first_hour=min((h for _, h in slots), default=FIRST_HOUR),
         month=anchor.month,
         today=today,
         items=items,

@@ -29,12 +29,13 @@ from starlette.datastructures import FormData, UploadFile
 from sociable.clock import zone
 from sociable.config import Settings
 from sociable.content.adapt import adapt_post
-from sociable.content.lint import lint_post
+from sociable.content.lint import lint_post, lint_variant
 from sociable.content.media import fit_media
 from sociable.content.platforms import load_platforms
 from sociable.content.post import PostInput
 from sociable.errors import UserError
 from sociable.publish import posts as domain
+from sociable.publish.compose import Composed, refusals
 from sociable.publish.spec import spec_from_mapping
 from sociable.publish.when import parse_when
 from sociable.store.models import Account, MediaAsset, Role, Workspace
@@ -182,15 +183,25 @@ def live_view(
             "known": net in table,
             "problem": problem,
         }
-        if report is not None and net in report.networks:
-            count = report.networks[net]
-            tab["count"] = count
-            tab["findings"] = [f for f in report.findings if f.network in (net, "*")]
-            tab["errors"] = sum(1 for f in tab["findings"] if f.severity.value == "error")
-            fixable = any(f.code in FIT_FIXES for f in tab["findings"])
-            tab["fixable"] = media if fixable else []
-        if variants is not None and net in variants:
-            tab["variant"] = variants[net]
+        composed = Composed(text=post.text, first_comment=post.first_comment)
+        if report is not None and variants is not None and net in variants:
+            # What is checked is what will go out; the source's other findings come apart.
+            variant = variants[net]
+            source = [f for f in report.findings if f.network in (net, "*")]
+            checked = lint_variant(variant, platforms=table, source=report)
+            tab["count"] = report.networks[net]
+            tab["findings"] = checked.findings
+            tab["source_findings"] = [f for f in source if f not in checked.findings]
+            tab["variant"] = variant
+            thread = variant.thread or [variant.text]
+            composed = Composed(thread[0], thread[1:], variant.first_comment)
+        composed.media = [{"path": m.path, "mime_type": m.mime_type} for m in media]
+        tab["refusals"] = refusals(net, composed, table)
+        findings = tab.get("findings", [])
+        tab["errors"] = len(tab["refusals"]) + sum(
+            1 for f in findings if f.severity.value == "error"
+        )
+        tab["fixable"] = media if any(f.code in FIT_FIXES for f in findings) else []
         card_net = linkpreview.card_network(net)
         if cards is not None:
             tab["card_error"] = cards.get("error")

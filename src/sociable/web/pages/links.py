@@ -11,9 +11,16 @@ from sqlalchemy.orm import Session
 from sociable.errors import UserError
 from sociable.store.models import Role
 from sociable.track.attribution import Model
-from sociable.track.links import create_link, list_links, parse_expiry, set_disabled, short_url
+from sociable.track.links import (
+    click_counts,
+    create_link,
+    list_links,
+    parse_expiry,
+    set_disabled,
+    short_url,
+)
 from sociable.track.report import By
-from sociable.web.api.links import attribution, base_url, click_counts, daily_clicks, find_link
+from sociable.web.api.links import attribution, base_url, daily_clicks, find_link
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.pages.render import render
 

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sociable import locale
 from sociable.store.models import Membership, Workspace
 from sociable.web.deps import Principal
 from sociable.web.security import new_csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+
+
+def _in_locale(fn: Callable[..., str]) -> Callable[..., str]:
+    """A Jinja filter that writes its value in the page's ``locale`` (the workspace's)."""
+
+    @pass_context
+    def filt(ctx: Context, value: Any, *args: Any) -> str:
+        return fn(value, ctx.get("locale") or locale.FALLBACK, *args)
+
+    return filt
+
+
+templates.env.filters.update(
+    number=_in_locale(locale.number),
+    percent=_in_locale(locale.percent),
+    day=_in_locale(locale.day),
+    moment=_in_locale(locale.moment),
+)
 
 # (path, label) of the main navigation; features add themselves here.
 NAV: list[tuple[str, str]] = [
@@ -47,7 +69,11 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     workspaces: list[Workspace] = []
+    page_locale = locale.FALLBACK
     if who is not None and session is not None:
+        current = session.get(Workspace, who.workspace_id)
+        if current is not None:
+            page_locale = locale.effective_locale(current.locale, current.timezone)
         workspaces = list(
             session.scalars(
                 select(Workspace)
@@ -65,6 +91,8 @@ def render(
             "nav": NAV,
             "workspaces": workspaces,
             "flash": request.session.pop("flash", None),
+            "locale": page_locale,
+            "lang": locale.bcp47(page_locale),
             **context,
         },
         status_code=status_code,

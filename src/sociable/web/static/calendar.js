@@ -69,7 +69,19 @@
     event.preventDefault();
     day.classList.remove("drop-target");
     const [postId, time, origin] = (event.dataTransfer.getData("text/plain") || "").split(" ");
-    if (!postId || !time || origin === day.dataset.date) return;
-    move(postId, day.dataset.date + " " + time);
+    if (!postId || !time) return;
+    // An hour slot of the week grid moves to that hour (same minutes); a day keeps the time.
+    const at = day.dataset.hour ? day.dataset.hour + time.slice(2) : time;
+    if (origin === day.dataset.date && at === time) return;
+    move(postId, day.dataset.date + " " + at);
   });
+
+  // The week grid opens at its first scheduled hour (08:00 when the week is empty).
+  const grid = document.querySelector(".cal-scroll[data-first-hour]");
+  if (grid) {
+    const hour = String(grid.dataset.firstHour).padStart(2, "0");
+    const row = document.getElementById("hour-" + hour);
+    const head = grid.querySelector("thead");
+    if (row) grid.scrollTop = row.offsetTop - (head ? head.offsetHeight : 0);
+  }
 })();

@@ -1,0 +1,86 @@
+"""sociable.locale: the workspace's locale from its time zone, numbers and dates written in it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sociable import locale
+from sociable.errors import UserError
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Europe/Paris", "fr_FR"),
+        ("Europe/Berlin", "de_DE"),
+        ("America/New_York", "en_US"),
+        ("Asia/Tokyo", "ja_JP"),
+        ("Europe/Zurich", "de_CH"),  # the most spoken official language of CH
+        ("UTC", "en"),
+        ("Etc/GMT+5", "en"),
+    ],
+)
+def test_a_time_zone_suggests_its_territorys_language(zone: str, expected: str) -> None:
+    assert locale.locale_for_zone(zone) == expected
+
+
+def test_a_named_locale_wins_and_bad_ones_name_the_field() -> None:
+    assert locale.effective_locale(None, "Europe/Paris") == "fr_FR"
+    assert locale.effective_locale("en-GB", "Europe/Paris") == "en_GB"
+    assert locale.bcp47("fr_FR") == "fr-FR"
+    with pytest.raises(UserError, match=r"workspace\.locale: unknown locale 'xx_YY'"):
+        locale.parse_locale("xx_YY", "workspace.locale")
+
+
+def test_numbers_dates_and_percentages_follow_the_locale() -> None:
+    # CLDR: French groups with a narrow no-break space and writes a decimal comma.
+    assert locale.number(1234, "fr_FR") == "1\u202f234"
+    assert locale.number(1234.5, "fr_FR") == "1\u202f234,5"
+    assert locale.number(1234.5, "en_US") == "1,234.5"
+    assert locale.number(3.0, "en_US") == "3"  # a whole count has no decimals
+    assert locale.number(None, "fr_FR") == "–"
+    assert locale.percent(0.125, "fr_FR") == "12,5\xa0%"
+    assert locale.percent(0.125, "en_US") == "12.5%"
+    assert locale.day(date(2026, 3, 5), "fr_FR") == "5 mars 2026"
+    assert locale.day("2026-03-05", "en_US") == "Mar 5, 2026"
+    assert locale.day(date(2026, 3, 5), "fr_FR", "short") == "05/03/2026"
+
+
+DECIMAL_MARK = {"fr_FR": ",", "en_US": ".", "de_DE": ","}
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(sorted(DECIMAL_MARK)))
+def test_whole_counts_are_written_without_decimals(value: int, loc: str) -> None:
+    text = locale.number(value, loc)
+    assert DECIMAL_MARK[loc] not in text
+    assert int("".join(ch for ch in text if ch.isdigit())) == abs(value)
+    assert text.startswith("-") == (value < 0)
+
+
+@given(
+    st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False),
+    st.sampled_from(["fr_FR", "en_US"]),
+)
+def test_fractions_keep_at_most_two_decimals(value, loc: str) -> None:  # type: ignore[no-untyped-def]
+    text = locale.number(value, loc)
+    mark = "," if loc == "fr_FR" else "."
+    _, _, frac = text.rpartition(mark) if value != int(value) else (text, "", "")
+    assert len(frac) <= 2
+    assert (frac == "") == (value == int(value))
+
+
+def test_init_stores_the_configured_locale(cli, tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sociable.store.db import open_database
+    from sociable.store.models import Workspace
+
+    assert cli("--database-url", database_url, "init", str(tmp_path), "--name", "Acme").code == 0
+    cfg = tmp_path / "sociable.toml"
+    cfg.write_text(cfg.read_text().replace("[workspace]\n", '[workspace]\nlocale = "de_AT"\n', 1))
+    again = cli("--config", str(cfg), "--database-url", database_url, "init", str(tmp_path))
+    assert again.code == 0, again.err
+    with open_database(database_url).session() as s:
+        assert s.query(Workspace.locale).scalar() == "de_AT"
