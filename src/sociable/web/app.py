@@ -8,10 +8,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match
 
 from sociable import __version__
 from sociable.config import Settings
@@ -21,6 +24,7 @@ from sociable.web import api, pages
 from sociable.web.bodylimit import BodyLimit
 from sociable.web.pages.compose import MAX_UPLOAD
 from sociable.web.pages.render import render
+from sociable.web.problems import validation_problem
 from sociable.web.security import derive_key
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -54,6 +58,16 @@ def _page_detail(exc: StarletteHTTPException) -> str:
     return str(exc.detail)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def create_app(
     db: Database,
     secret: bytes,
@@ -78,7 +92,7 @@ def create_app(
     app.state.db = db
     app.state.link_key = derive_key(secret, "review-link")  # signed client review links
     app.state.settings = settings or Settings()
-    app.state.media_dir = media_dir or app.state.settings.base_dir / "media"
+    app.state.media_dir = media_dir or app.state.settings.media_dir
     app.add_middleware(
         SessionMiddleware,
         secret_key=derive_key(secret, "web-session"),
@@ -113,8 +127,17 @@ def create_app(
             return render(
                 request, "error.html", status_code=exc.status_code, title=title, detail=detail
             )
+        headers = dict(exc.headers or {})
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request):
+            return await request_validation_exception_handler(request, exc)
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            validation_problem(exc.errors()), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
 
     @app.exception_handler(UserError)

@@ -14,8 +14,16 @@ from sociable.store.models import Role
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
+class FieldProblem(BaseModel):
+    field: str = Field(description="The field at fault, e.g. `media[0]` or `query start`.")
+    message: str
+
+
 class Problem(BaseModel):
-    detail: str
+    detail: str = Field(description="One line a person can act on, naming the field.")
+    errors: list[FieldProblem] | None = Field(
+        None, description="On a 422: each field at fault (at most 10)."
+    )
 
 
 class MeOut(BaseModel):

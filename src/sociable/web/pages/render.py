@@ -11,11 +11,20 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sociable.content.utm import is_http_url
 from sociable.store.models import Membership, Workspace
 from sociable.web.deps import Principal
 from sociable.web.security import new_csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+
+
+def http_href(url: object) -> str:
+    """``url`` when it is http(s), else ``#``: a stored ``javascript:`` link never becomes one."""
+    return url if isinstance(url, str) and is_http_url(url) else "#"
+
+
+templates.env.filters["http_href"] = http_href
 
 # (path, label) of the main navigation; features add themselves here.
 NAV: list[tuple[str, str]] = [
