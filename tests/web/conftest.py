@@ -33,6 +33,7 @@ class WebApp:
     other_workspace_id: int
     users: dict[str, int]
     tokens: dict[str, str]
+    media_dir: Path | None = None
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, follow_redirects=False, timeout=10)
@@ -77,7 +78,8 @@ def start_web(db: Database) -> Iterator[WebApp]:
             tokens[role.value] = issue_token(s, user.id, ws.id, "test").token
         add_member(s, other, "owner@acme.example", PASSWORD, Role.VIEWER)
         ws_id, other_id = ws.id, other.id
-    app = create_app(db, b"k" * 44, media_dir=Path(tempfile.mkdtemp(prefix="sociable-media-")))
+    media_dir = Path(tempfile.mkdtemp(prefix="sociable-media-"))
+    app = create_app(db, b"k" * 44, media_dir=media_dir)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -87,7 +89,7 @@ def start_web(db: Database) -> Iterator[WebApp]:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
-        yield WebApp(f"http://127.0.0.1:{port}", db, ws_id, other_id, users, tokens)
+        yield WebApp(f"http://127.0.0.1:{port}", db, ws_id, other_id, users, tokens, media_dir)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

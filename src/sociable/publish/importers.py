@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from sociable.content.post import decode_text
 from sociable.errors import UserError
 from sociable.publish.accounts_ref import AccountIndex
+from sociable.publish.csv_cells import unescape_cell
 from sociable.publish.media_source import MediaSource
 from sociable.publish.posts import PlannedPost, plan_post, store_posts
 from sociable.publish.queue import QueuePlanner
@@ -314,7 +315,7 @@ def import_posts(
                     RowProblem(number, "*", f"{len(cells)} cells, header has {len(header)}")
                 )
                 continue
-            row = dict(zip(header, cells, strict=True))
+            row = dict(zip(header, map(unescape_cell, cells), strict=True))
             try:
                 specs.append(
                     (number, _spec_from_ours(row, base, tz_name, where, index, now, media))

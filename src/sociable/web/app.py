@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Match
 
 from sociable import __version__
 from sociable.config import Settings
@@ -58,13 +57,22 @@ def _page_detail(exc: StarletteHTTPException) -> str:
     return str(exc.detail)
 
 
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _template_matches(template: str, path: str) -> bool:
+    want, got = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(
+        w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got, strict=True)
+    )
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
+    """The documented methods of this API path (Starlette names only its first route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _template_matches(template, request.url.path):
+            methods |= {m.upper() for m in operations if m in _HTTP_METHODS}
     return ", ".join(sorted(methods))
 
 
@@ -128,7 +136,7 @@ def create_app(
                 request, "error.html", status_code=exc.status_code, title=title, detail=detail
             )
         headers = dict(exc.headers or {})
-        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED and _is_api(request):
             headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from sociable.store.models import Role
 
 #: A row id in a URL: bounded so a huge number is a 422, not a database integer overflow.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Pydantic would read ``0.5`` or ``1700000000`` as a Unix time; the API says ISO 8601."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError("expected an ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00Z")
+    return value
+
+
+#: A date-time as documented (``format: date-time``): ISO 8601 text, never a number.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
 class FieldProblem(BaseModel):
