@@ -10,8 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import HTTPException, Request, status
 
 MAX_ERRORS = 10
 
@@ -59,14 +58,15 @@ def _nul_path(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] |
 
 
 async def refuse_nul(request: Request) -> None:
-    """A 422 naming the field for a NUL character in a query parameter or a JSON body.
+    """A 400 naming the field for a NUL character in a query parameter or a JSON body.
 
     PostgreSQL cannot store NUL in text, and no field of ours means one; refusing it here,
-    once for every API route, keeps it from ever reaching a query or a row.
+    once for every API route, keeps it from ever reaching a query or a row. It is a 400,
+    not a 422: the value fits the documented schema (a string), our rule refuses it.
     """
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
-            raise RequestValidationError([_nul_error(("query", name.replace("\x00", "")))])
+            _refuse(("query", name.replace("\x00", "")))
     if "json" not in request.headers.get("content-type", ""):
         return
     body = await request.body()
@@ -78,8 +78,9 @@ async def refuse_nul(request: Request) -> None:
         return  # FastAPI answers the malformed body itself
     found = _nul_path(data, ("body",))
     if found:
-        raise RequestValidationError([_nul_error(found)])
+        _refuse(found)
 
 
-def _nul_error(loc: tuple[str | int, ...]) -> dict[str, Any]:
-    return {"loc": loc, "msg": "contains a NUL character (\\0)", "type": "value_error"}
+def _refuse(loc: tuple[str | int, ...]) -> None:
+    field = field_name(loc).replace("\x00", "")
+    raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{field}: contains a NUL character (\\0)")

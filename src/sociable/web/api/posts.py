@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,8 +54,8 @@ class PostIn(BaseModel):
     labels: list[str] = Field(default_factory=list, max_length=50)
     campaign: str | None = Field(None, max_length=200)
     link: str | None = Field(None, max_length=2048)
-    draft: bool = False
-    queue: bool = Field(False, description="Take each account's next free slot.")
+    draft: StrictBool = False
+    queue: StrictBool = Field(False, description="Take each account's next free slot.")
 
 
 class PostEdit(BaseModel):
@@ -71,7 +71,7 @@ class PostEdit(BaseModel):
 class WhenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     when: str | None = Field(None, max_length=80)
-    queue: bool = False
+    queue: StrictBool = False
 
 
 class PublicationOut(BaseModel):

@@ -11,6 +11,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from sociable.store.models import Role
 
+#: "No whitespace" that reads the same in Python's regex (which checks the request) and in
+#: JSON Schema's ECMA regex (which clients and fuzzers read): each one's ``\s`` has characters
+#: the other's lacks (U+001C-001F and U+0085 in Python, U+FEFF in ECMA), so both are named.
+NO_SPACE = r"[^\s\x1c-\x1f\x85\ufeff]"
+HTTP_URL_PATTERN = rf"^https?://{NO_SPACE}+$"
+_NO_AT = r"[^@\s\x1c-\x1f\x85\ufeff]"
+EMAIL_PATTERN = rf"^{_NO_AT}+@{_NO_AT}+\.{_NO_AT}+$"
+
 #: A row id in a URL: bounded so a huge number is a 422, not a database integer overflow.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
@@ -115,7 +123,7 @@ class MemberOut(BaseModel):
 
 class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
     role: Role = Role.EDITOR
 
 
