@@ -199,6 +199,7 @@ def _spec_from_ours(
     source: MediaSource | None = None,
 ) -> PostSpec:
     """A PostSpec from one row; every bad column of the row is reported (a _RowError)."""
+    row = {name: unescape_cell(value) for name, value in row.items()}  # what to_csv escaped
     problems: list[tuple[str, str]] = []
     when_text = _cell(row, "scheduled_at")
     when = None
@@ -315,7 +316,7 @@ def import_posts(
                     RowProblem(number, "*", f"{len(cells)} cells, header has {len(header)}")
                 )
                 continue
-            row = dict(zip(header, map(unescape_cell, cells), strict=True))
+            row = dict(zip(header, cells, strict=True))
             try:
                 specs.append(
                     (number, _spec_from_ours(row, base, tz_name, where, index, now, media))
