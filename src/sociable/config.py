@@ -218,6 +218,11 @@ class Settings(BaseSettings):
         return self.config_path.parent if self.config_path else Path.cwd()
 
     @property
+    def media_dir(self) -> Path:
+        """Uploaded media, one ``workspace-N`` folder each (``media/`` beside the config)."""
+        return self.base_dir / "media"
+
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -49,6 +49,14 @@ class Env:
             session.flush()
             return acc.id
 
+    def media_dir(self) -> Path:
+        """The workspace's media folder (``media/workspace-N`` beside the config), made."""
+        with self.db.session() as session:
+            ws_id = session.scalars(select(Workspace.id)).one()
+        folder = self.dir / "media" / f"workspace-{ws_id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def counts(self) -> tuple[int, int, int, int]:
         """(posts, variants, publications, events): to prove nothing was half-created."""
         with self.db.session() as session:

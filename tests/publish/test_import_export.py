@@ -30,7 +30,7 @@ def env(cli, database_url: str, tmp_path: Path) -> Iterator[Env]:  # type: ignor
 
 
 def test_import_our_columns_then_export_round_trips(env: Env, tmp_path: Path) -> None:
-    Image.new("RGB", (1200, 675), (200, 30, 30)).save(tmp_path / "bike.png")
+    Image.new("RGB", (1200, 675), (200, 30, 30)).save(env.media_dir() / "bike.png")
     rows = [
         HEADER,
         '2030-03-31T09:00+02:00,mastodon|x,"Spring, at last",bike.png,"A red bike, side view",'
@@ -65,7 +65,7 @@ def test_import_our_columns_then_export_round_trips(env: Env, tmp_path: Path) ->
 
 
 def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path: Path) -> None:
-    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    (env.media_dir() / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     source = write(
         tmp_path / "bad.csv",
         HEADER

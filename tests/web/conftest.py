@@ -36,6 +36,7 @@ class WebApp:
     users: dict[str, int]
     tokens: dict[str, str]
     app: FastAPI
+    media_dir: Path | None = None
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, follow_redirects=False, timeout=10)
@@ -85,12 +86,8 @@ def start_web(
             tokens[role.value] = issue_token(s, user.id, ws.id, "test").token
         add_member(s, other, "owner@acme.example", PASSWORD, Role.VIEWER)
         ws_id, other_id = ws.id, other.id
-    app = create_app(
-        db,
-        b"k" * 44,
-        media_dir=Path(tempfile.mkdtemp(prefix="sociable-media-")),
-        secure_cookies=secure_cookies,
-    )
+    media_dir = Path(tempfile.mkdtemp(prefix="sociable-media-"))
+    app = create_app(db, b"k" * 44, media_dir=media_dir, secure_cookies=secure_cookies)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", **uvicorn_options)
     server = uvicorn.Server(config)
@@ -101,7 +98,7 @@ def start_web(
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
-        yield WebApp(f"http://127.0.0.1:{port}", db, ws_id, other_id, users, tokens, app)
+        yield WebApp(f"http://127.0.0.1:{port}", db, ws_id, other_id, users, tokens, app, media_dir)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

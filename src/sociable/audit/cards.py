@@ -9,6 +9,7 @@ generic extractors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -368,9 +369,27 @@ def discord(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
     c.card_type = (
         "large_image" if meta.first("twitter:card") == "summary_large_image" else "thumbnail"
     )
-    if meta.theme_color:
-        c.extra["color"] = meta.theme_color
+    color = css_color(meta.theme_color)
+    if color:
+        c.extra["color"] = color
     return _finish(c, meta)
+
+
+#: What a page's ``theme-color`` may be to reach a report's CSS: a hex colour, a named one, or
+#: rgb()/hsl() with numbers only. Anything else (``red;background:url(...)``) is dropped.
+_CSS_COLOR = re.compile(
+    r"#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})|[a-z]{3,20}"
+    r"|(?:rgba?|hsla?)\(\s*[0-9.]+(?:%|deg)?(?:\s*[,/ ]\s*[0-9.]+%?){2,3}\s*\)",
+    re.IGNORECASE,
+)
+
+
+def css_color(value: object) -> str | None:
+    """``value`` when it is a plain CSS colour, else None (it lands in a style attribute)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return text if len(text) <= 64 and _CSS_COLOR.fullmatch(text) else None
 
 
 _MASTODON_LD = ("NewsArticle", "WebPage")

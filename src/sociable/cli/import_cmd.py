@@ -13,6 +13,7 @@ from sociable.errors import UserError
 from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.exporters import DEFAULT_STATES, export_rows, to_csv
 from sociable.publish.importers import import_posts
+from sociable.publish.media_source import workspace_media
 from sociable.workspaces import current_workspace
 
 
@@ -48,6 +49,7 @@ def import_csv(
             skip_bad=skip_bad,
             platform_overrides=state.settings.platforms,
             handles=state.settings.handles,
+            media=workspace_media(session, workspace.id, state.settings.media_dir),
         )
         for problem in report.problems:
             err_console.print(f"{file}: {problem}", markup=False, soft_wrap=True)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import regex
 
@@ -23,6 +22,7 @@ from sociable.content.counting import NetworkCount, count_text, nfc
 from sociable.content.finding import PostFinding
 from sociable.content.platforms import Platform, load_platforms, parse_networks
 from sociable.content.post import PostInput
+from sociable.content.utm import is_http_url
 from sociable.errors import UserError
 from sociable.rules import RuleFilter, Severity, get_rule
 
@@ -256,8 +256,7 @@ def _check_links(
     found = [e.text for e in entities.links(text)]
     web: list[str] = []
     if post.link:
-        parts = urlsplit(post.link.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_http_url(post.link.strip()):
             out.add("POST405", ALL, f"link {post.link!r} is not an http(s) address")
         else:
             web.append(post.link.strip())

@@ -62,6 +62,17 @@ def check_url(url: str) -> None:
         raise UserError(f"not an http(s) URL with a host: {url!r}", where="url")
 
 
+def is_http_url(url: object) -> bool:
+    """True for what ``check_url`` accepts: a link safe to store and to render as ``href``."""
+    if not isinstance(url, str):
+        return False
+    try:
+        check_url(url)
+    except UserError:
+        return False
+    return True
+
+
 def _param_name(piece: str) -> str:
     return unquote_plus(piece.split("=", 1)[0]).strip().lower()
 
@@ -102,7 +113,10 @@ def add_utm(
 
 def utm_params(url: str) -> dict[str, str]:
     """The UTM tags present on ``url`` (first occurrence of each), decoded."""
-    query = urlsplit(url).query
+    try:
+        query = urlsplit(url).query
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 host has no tags to read
+        return {}
     out: dict[str, str] = {}
     for piece in query.split("&") if query else []:
         name = _param_name(piece)

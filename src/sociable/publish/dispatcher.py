@@ -37,6 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sociable import net
 from sociable.clock import Clock, system_clock
 from sociable.config import PublishSettings, TrackSettings, private_hosts_hint
+from sociable.content.utm import is_http_url
 from sociable.errors import ConfigError, UserError
 from sociable.publish.connectors.base import (
     AuthExpired,
@@ -809,7 +810,7 @@ class Dispatcher:
     def _published_fields(result: PublishResult, at: datetime) -> dict[str, Any]:
         return {
             "remote_id": result.remote_id[:512],
-            "url": result.url[:2048] if result.url else None,
+            "url": result.url if is_http_url(result.url) else None,
             "published_at": at,
             "lease_until": None,
             "next_attempt_at": None,

@@ -4,7 +4,8 @@ One row per post and due time: the accounts whose publications share that time a
 together (a queued post whose accounts got different slots becomes one row per time).
 ``scheduled_at`` is written with the workspace zone's offset (``2026-12-01T09:00+01:00``):
 unambiguous, so a re-import lands on the same instants even across DST. Media paths are
-absolute, lists are joined with ``|``. Importing the file again creates the same posts.
+absolute, lists are joined with ``|``. A cell a spreadsheet would run as a formula gets a
+leading ``'`` (see ``csv_cells``). Importing the file again creates the same posts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.clock import zone
+from sociable.publish.csv_cells import escape_cell
 from sociable.publish.importers import COLUMNS
 from sociable.publish.when import format_local
 from sociable.store.models import Account, Workspace
@@ -92,5 +94,5 @@ def to_csv(rows: Sequence[dict[str, str]]) -> str:
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: escape_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()

@@ -10,7 +10,9 @@
   empty means "the next free slot" of each account (the queue).
 - ``accounts``, ``labels``: several values separated by ``|`` or ``,``.
 - ``media``, ``alt_text``: several values separated by ``|`` (alt texts may hold commas);
-  media paths are relative to the CSV file; alt texts pair with media by position.
+  media are uploaded assets (``asset:12``) or files inside the workspace's media folder
+  (``media/workspace-N/``, paths relative to it), never other files on the server;
+  alt texts pair with media by position.
 
 **Hootsuite's format** (its bulk composer's sample file) has *no header* and three columns:
 date and time, message, optional URL. The date is ``MM/DD/YYYY HH:MM`` or
@@ -42,6 +44,8 @@ from sqlalchemy.orm import Session
 from sociable.content.post import decode_text
 from sociable.errors import UserError
 from sociable.publish.accounts_ref import AccountIndex
+from sociable.publish.csv_cells import unescape_cell
+from sociable.publish.media_source import MediaSource
 from sociable.publish.posts import PlannedPost, plan_post, store_posts
 from sociable.publish.queue import QueuePlanner
 from sociable.publish.spec import PostSpec, media_refs
@@ -171,6 +175,8 @@ def _column_of(message: str, default: str) -> tuple[str, str]:
         ("when:", "scheduled_at"),
         ("text:", "text"),
         ("first_comment:", "first_comment"),
+        ("link:", "link"),
+        ("labels:", "labels"),
     ):
         if message.startswith(prefix):
             return column, message.removeprefix(prefix).strip()
@@ -190,8 +196,10 @@ def _spec_from_ours(
     where: str,
     index: AccountIndex | None = None,
     now: datetime | None = None,
+    source: MediaSource | None = None,
 ) -> PostSpec:
     """A PostSpec from one row; every bad column of the row is reported (a _RowError)."""
+    row = {name: unescape_cell(value) for name, value in row.items()}  # what to_csv escaped
     problems: list[tuple[str, str]] = []
     when_text = _cell(row, "scheduled_at")
     when = None
@@ -215,6 +223,8 @@ def _spec_from_ours(
         problems.append(("text", "empty"))
     media = []
     try:
+        if source is None and _cell(row, "media"):
+            raise UserError("media: this import takes no media files", where=where)
         media = media_refs(
             split_list(_cell(row, "media"), commas=False),
             # Positions matter (alt N is for media N), so empty alt texts are kept.
@@ -223,6 +233,7 @@ def _spec_from_ours(
             else [],
             base,
             where,
+            source,
         )
     except UserError as exc:
         message = _strip_where(exc, where)
@@ -259,8 +270,12 @@ def import_posts(
     skip_bad: bool = False,
     platform_overrides: dict[str, dict[str, Any]] | None = None,
     handles: dict[str, dict[str, str]] | None = None,
+    media: MediaSource | None = None,
 ) -> ImportReport:
     """Check every row, then (unless ``dry_run``) store the good ones in the caller's session.
+
+    Media cells are looked up in ``media`` (the workspace's uploads); without it a row
+    with media is refused.
 
     With any bad row and no ``skip_bad`` nothing is stored. The caller's transaction makes
     the write all-or-nothing: an error while storing rolls back every row.
@@ -303,7 +318,9 @@ def import_posts(
                 continue
             row = dict(zip(header, cells, strict=True))
             try:
-                specs.append((number, _spec_from_ours(row, base, tz_name, where, index, now)))
+                specs.append(
+                    (number, _spec_from_ours(row, base, tz_name, where, index, now, media))
+                )
             except _RowError as exc:
                 for column, message in exc.problems:
                     report.problems.append(RowProblem(number, column, message))

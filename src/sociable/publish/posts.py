@@ -26,7 +26,7 @@ from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.calendar import account_label
 from sociable.publish.compose import Composed, compose
 from sociable.publish.queue import QueuePlanner, lock_row
-from sociable.publish.spec import PostSpec
+from sociable.publish.spec import PostSpec, check_spec
 from sociable.publish.when import not_in_past
 from sociable.store.db import Database
 from sociable.store.models import Account, Workspace
@@ -71,6 +71,7 @@ def plan_post(
     handles: dict[str, dict[str, str]] | None = None,
 ) -> PlannedPost:
     """Check ``spec`` against the workspace and compose its variants; writes nothing."""
+    check_spec(spec)
     where = spec.source or "post"
     index = accounts or AccountIndex.load(session, workspace)
     targets = index.resolve_all(spec.accounts, where)
@@ -305,6 +306,7 @@ def edit_post(
     handles: dict[str, dict[str, str]] | None = None,
 ) -> Post:
     """Replace a post's content from ``spec`` (same accounts); all checks run first."""
+    check_spec(spec)
     pubs = publications_of(post)
     sent = [p for p in pubs if p.state not in EDITABLE]
     if sent:

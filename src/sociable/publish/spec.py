@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from sociable.content.post import decode_text, split_front_matter
+from sociable.content.utm import check_url
 from sociable.errors import UserError
+from sociable.publish.media_source import MediaSource
 from sociable.publish.when import parse_when
 
 FRONT_MATTER_FIELDS = (
@@ -80,6 +82,33 @@ class PostSpec:
     source: str | None = None  # file name (and row) it came from
 
 
+def check_spec(spec: PostSpec) -> None:
+    """What every way in (API, composer, CSV import, CLI) must hold before a post is planned.
+
+    A NUL character cannot be stored by PostgreSQL (and is never meant); a link is an
+    absolute http(s) URL, because it is rendered as ``href`` and shortened.
+    """
+    where = spec.source or "post"
+    fields: dict[str, list[str | None]] = {
+        "text": [spec.text],
+        "first_comment": [spec.first_comment],
+        "campaign": [spec.campaign],
+        "link": [spec.link],
+        "labels": list(spec.labels),
+        "accounts": list(spec.accounts),
+        "alt": [m.alt for m in spec.media],
+    }
+    for name, values in fields.items():
+        if any(v and "\x00" in v for v in values):
+            raise UserError(f"{name}: contains a NUL character (\\0); remove it", where=where)
+    if spec.link is not None:
+        try:
+            check_url(spec.link)
+        except UserError as exc:
+            message = str(exc).removeprefix("url: ")
+            raise UserError(f"link: {message}", where=where) from None
+
+
 def str_list(value: Any, name: str, where: str) -> list[str]:
     if value is None or value == "":
         return []
@@ -98,15 +127,29 @@ def opt_str(value: Any, name: str, where: str) -> str | None:
     raise UserError(f"{name}: expected a string, got {value!r}", where=where)
 
 
-def media_refs(paths: list[str], alts: list[str], base: Path, where: str) -> list[MediaRef]:
-    """Resolve media paths against ``base``; a missing or unreadable file is a UserError."""
+def media_refs(
+    paths: list[str],
+    alts: list[str],
+    base: Path,
+    where: str,
+    source: MediaSource | None = None,
+) -> list[MediaRef]:
+    """Resolve media paths; a missing or unreadable file is a UserError.
+
+    With ``source`` (API, composer, import) each one must be an uploaded asset or a file
+    inside the workspace's media folder; without it (a post file the operator wrote) a
+    relative path is read against ``base``.
+    """
     if len(alts) > len(paths):
         raise UserError(f"alt: {len(alts)} alt texts for {len(paths)} media files", where=where)
     refs = []
     for i, raw in enumerate(paths):
-        path = Path(raw).expanduser()
-        if not path.is_absolute():
-            path = base / path
+        if source is not None:
+            path = source.locate(raw, where)
+        else:
+            path = Path(raw).expanduser()
+            if not path.is_absolute():
+                path = base / path
         if not path.is_file():
             raise UserError(f"media: file not found: {raw}", where=where)
         size = path.stat().st_size
@@ -147,9 +190,18 @@ def evergreen_from(value: Any, default_tz: str, where: str) -> Evergreen | None:
 
 
 def spec_from_mapping(
-    data: Mapping[str, Any], text: str, *, base: Path, default_tz: str, where: str
+    data: Mapping[str, Any],
+    text: str,
+    *,
+    base: Path,
+    default_tz: str,
+    where: str,
+    media: MediaSource | None = None,
 ) -> PostSpec:
-    """A PostSpec from front matter; unknown fields and bad values are UserErrors."""
+    """A PostSpec from front matter; unknown fields and bad values are UserErrors.
+
+    ``media`` confines the media to the workspace's uploads (see ``media_refs``).
+    """
     unknown = [k for k in data if k not in FRONT_MATTER_FIELDS]
     if unknown:
         raise UserError(
@@ -172,6 +224,7 @@ def spec_from_mapping(
             str_list(data.get("alt"), "alt", where),
             base,
             where,
+            media,
         ),
         first_comment=opt_str(data.get("first_comment"), "first_comment", where),
         labels=str_list(data.get("labels"), "labels", where),

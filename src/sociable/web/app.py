@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,6 +24,7 @@ from sociable.web.deps import TokenUse
 from sociable.web.idempotency import Purger
 from sociable.web.pages.compose import MAX_UPLOAD
 from sociable.web.pages.render import render
+from sociable.web.problems import validation_problem
 from sociable.web.security import derive_key
 from sociable.web.session_cookie import SchemeSessions
 from sociable.web.throttle import LoginThrottle
@@ -67,6 +70,25 @@ def _page_detail(exc: StarletteHTTPException) -> str:
     return detail
 
 
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _template_matches(template: str, path: str) -> bool:
+    want, got = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(
+        w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got, strict=True)
+    )
+
+
+def _allowed_methods(request: Request) -> str:
+    """The documented methods of this API path (Starlette names only its first route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _template_matches(template, request.url.path):
+            methods |= {m.upper() for m in operations if m in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
 def create_app(
     db: Database,
     secret: bytes,
@@ -95,7 +117,7 @@ def create_app(
     app.state.idempotency_purger = Purger()
     app.state.link_key = derive_key(secret, "review-link")  # signed client review links
     app.state.settings = settings or Settings()
-    app.state.media_dir = media_dir or app.state.settings.base_dir / "media"
+    app.state.media_dir = media_dir or app.state.settings.media_dir
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(
         SchemeSessions, secure=secure_cookies, secret_key=derive_key(secret, "web-session")
@@ -125,8 +147,17 @@ def create_app(
             return render(
                 request, "error.html", status_code=exc.status_code, title=title, detail=detail
             )
+        headers = dict(exc.headers or {})
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED and _is_api(request):
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request):
+            return await request_validation_exception_handler(request, exc)
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            validation_problem(exc.errors()), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
 
     @app.exception_handler(UserError)

@@ -17,6 +17,7 @@ import httpx
 from sociable import net
 from sociable.audit.cards import NETWORKS
 from sociable.config import Settings, private_hosts_hint
+from sociable.content.utm import is_http_url
 
 TTL_SECONDS = 300.0
 MAX_ENTRIES = 256
@@ -53,7 +54,7 @@ def _fetch(url: str, pol: net.NetPolicy) -> dict[str, Any]:
                 return {"error": f"the page answered HTTP {response.status_code}"}
             body = net.read_capped_sync(response, pol.max_bytes)
             final = str(response.url)
-    except (net.FetchError, httpx.HTTPError) as exc:
+    except (net.FetchError, httpx.HTTPError, httpx.InvalidURL) as exc:
         return {"error": str(exc) or type(exc).__name__}
     result = preview(body, final)
     return {"url": final, "cards": result.get("cards", {})}
@@ -61,7 +62,7 @@ def _fetch(url: str, pol: net.NetPolicy) -> dict[str, Any]:
 
 def link_cards(url: str, settings: Settings) -> dict[str, Any]:
     """``{"url", "cards": {network: card}}`` or ``{"error": ...}`` for ``url``."""
-    if not url.startswith(("http://", "https://")) or len(url) > 2048:
+    if not is_http_url(url):
         return {"error": "not an http(s) link"}
     pol = policy(settings)
     key = (url, pol.allow_private)

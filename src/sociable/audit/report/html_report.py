@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any, TextIO
 
+from sociable.audit.cards import css_color
 from sociable.audit.findings import CATEGORY_TITLES, PageReport
 from sociable.audit.report.spool import drain, spool
 from sociable.audit.score import SiteScore
@@ -94,7 +95,7 @@ def card_html(name: str, card: dict[str, Any]) -> str:
     title = card.get("title") or ""
     desc = card.get("description") or ""
     site = card.get("site_name") or ""
-    color = (card.get("extra") or {}).get("color", "")
+    color = css_color((card.get("extra") or {}).get("color"))
     style = f' style="--c:{e(color)}"' if color else ""
     hidden = "" if card.get("shown") else " hidden"
     kind = e(str(card.get("card_type") or ("" if card.get("shown") else "no card")))

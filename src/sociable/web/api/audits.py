@@ -31,7 +31,7 @@ from sociable.rules import get_rule
 from sociable.store.db import Database
 from sociable.store.models import Role
 from sociable.store.models.audit import AuditFinding, AuditPage, AuditRun
-from sociable.web.api.schemas import Problem
+from sociable.web.api.schemas import HTTP_URL_PATTERN, Problem
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 from sociable.web.jobs import ACTIVE, MAX_PAGES_LIMIT, audit_jobs
@@ -48,7 +48,7 @@ MAX_ID = 2**31 - 1
 
 class AuditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")
+    url: str = Field(min_length=8, max_length=2048, pattern=HTTP_URL_PATTERN)
     max_pages: int | None = Field(None, ge=1, le=MAX_PAGES_LIMIT)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from sociable.track.links import (
 )
 from sociable.track.qr import write_qr
 from sociable.track.report import By, Row, link_report
-from sociable.web.api.schemas import Problem
+from sociable.web.api.schemas import HTTP_URL_PATTERN, Problem
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
@@ -49,7 +49,7 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")
+    url: str = Field(min_length=8, max_length=2048, pattern=HTTP_URL_PATTERN)
     campaign: str | None = Field(None, max_length=200)
     network: str | None = Field(None, max_length=32)
     slug: str | None = Field(None, pattern=CODE_PATTERN)
@@ -64,9 +64,9 @@ class LinkIn(BaseModel):
 
 class LinkPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
     expires: str | None = Field(None, max_length=40, description="30d, 12h, 90m or ISO time")
-    clear_expiry: bool = False
+    clear_expiry: StrictBool = False
 
 
 class LinkOut(BaseModel):

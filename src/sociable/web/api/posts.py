@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.config import Settings
 from sociable.publish import posts as domain
+from sociable.publish.media_source import workspace_media
 from sociable.publish.spec import MediaRef, spec_from_mapping
 from sociable.publish.when import parse_when
 from sociable.store.models import Role, Workspace
@@ -42,14 +43,19 @@ class PostIn(BaseModel):
     when: str | None = Field(
         None, max_length=80, description="ISO 8601 with offset, or 'YYYY-MM-DD HH:MM Zone'"
     )
-    media: list[str] = Field(default_factory=list, max_length=20)
+    media: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Uploaded assets (`asset:12`) or paths inside the workspace's media folder"
+        " (`media/workspace-N/`, relative to it); nothing else on the server.",
+    )
     alt: list[str] = Field(default_factory=list, max_length=20)
     first_comment: str | None = Field(None, max_length=10_000)
     labels: list[str] = Field(default_factory=list, max_length=50)
     campaign: str | None = Field(None, max_length=200)
     link: str | None = Field(None, max_length=2048)
-    draft: bool = False
-    queue: bool = Field(False, description="Take each account's next free slot.")
+    draft: StrictBool = False
+    queue: StrictBool = Field(False, description="Take each account's next free slot.")
 
 
 class PostEdit(BaseModel):
@@ -65,7 +71,7 @@ class PostEdit(BaseModel):
 class WhenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     when: str | None = Field(None, max_length=80)
-    queue: bool = False
+    queue: StrictBool = False
 
 
 class PublicationOut(BaseModel):
@@ -171,6 +177,7 @@ def create_post(
             base=media_base(request),
             default_tz=workspace.timezone,
             where="post",
+            media=workspace_media(session, workspace.id, media_base(request)),
         )
         post = domain.create_post(
             session,
@@ -215,6 +222,7 @@ def edit_post(
         base=media_base(request),
         default_tz=workspace.timezone,
         where="post",
+        media=workspace_media(session, workspace.id, media_base(request)),
     )
     spec.media = _media_of(post)
     settings: Settings = request.app.state.settings

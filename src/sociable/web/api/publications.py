@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sociable.publish import states
 from sociable.store.models import Account, Role
 from sociable.store.models.publish import Post, Publication, PublicationEvent, PubState, Variant
-from sociable.web.api.schemas import Problem, RowId
+from sociable.web.api.schemas import IsoDateTime, Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
 
 router = APIRouter(prefix="/publications", tags=["publications"])
@@ -124,8 +124,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 @router.get("", response_model=list[PublicationRow], responses=ERRORS)
 def list_publications(
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: IsoDateTime | None = None,
+    end: IsoDateTime | None = None,
     account_id: int | None = Query(None, ge=1, le=2_147_483_647),
     state: PubState | None = None,
     label: str | None = Query(None, max_length=100),

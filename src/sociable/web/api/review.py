@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from sociable.errors import UserError
@@ -24,7 +24,7 @@ PostId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     when: str | None = Field(None, max_length=80, description="The time wanted once approved.")
-    queue: bool = Field(True, description="Without `when`: the accounts' next free slots.")
+    queue: StrictBool = Field(True, description="Without `when`: the accounts' next free slots.")
 
 
 class DecisionIn(BaseModel):
@@ -32,7 +32,7 @@ class DecisionIn(BaseModel):
     decision: Literal["approve", "request_changes"]
     comment: str = Field("", max_length=reviews.COMMENT_MAX)
     when: str | None = Field(None, max_length=80, description="Override the asked time.")
-    queue: bool | None = None
+    queue: StrictBool | None = None
 
 
 class LinkIn(BaseModel):

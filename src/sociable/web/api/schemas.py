@@ -2,20 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from sociable.store.models import Role
+
+#: "No whitespace" that reads the same in Python's regex (which checks the request) and in
+#: JSON Schema's ECMA regex (which clients and fuzzers read): each one's ``\s`` has characters
+#: the other's lacks (U+001C-001F and U+0085 in Python, U+FEFF in ECMA), so both are named.
+NO_SPACE = r"[^\s\x1c-\x1f\x85\ufeff]"
+HTTP_URL_PATTERN = rf"^https?://{NO_SPACE}+$"
+_NO_AT = r"[^@\s\x1c-\x1f\x85\ufeff]"
+EMAIL_PATTERN = rf"^{_NO_AT}+@{_NO_AT}+\.{_NO_AT}+$"
 
 #: A row id in a URL: bounded so a huge number is a 422, not a database integer overflow.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Pydantic would read ``0.5`` or ``1700000000`` as a Unix time; the API says ISO 8601."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError("expected an ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00Z")
+    return value
+
+
+#: A date-time as documented (``format: date-time``): ISO 8601 text, never a number.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The field at fault, e.g. `media[0]` or `query start`.")
+    message: str
+
 
 class Problem(BaseModel):
-    detail: str
+    detail: str = Field(description="One line a person can act on, naming the field.")
+    errors: list[FieldProblem] | None = Field(
+        None, description="On a 422: each field at fault (at most 10)."
+    )
 
 
 class MeOut(BaseModel):
@@ -91,7 +123,7 @@ class MemberOut(BaseModel):
 
 class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
     role: Role = Role.EDITOR
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from sociable.config import Settings
 from sociable.publish.notify import new_secret, start_cursor
 from sociable.store.models import Role
 from sociable.store.models.notify import WebhookEndpoint
-from sociable.web.api.schemas import Problem, RowId
+from sociable.web.api.schemas import HTTP_URL_PATTERN, Problem, RowId
 from sociable.web.deps import Principal, require, session_scope
 from sociable.web.idempotency import IdempotencyKey, idempotency_key, idempotent
 
@@ -30,9 +30,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")
+    url: str = Field(min_length=8, max_length=2048, pattern=HTTP_URL_PATTERN)
     description: str = Field("", max_length=200)
-    allow_private: bool = Field(
+    allow_private: StrictBool = Field(
         False, description="Deliver to a private address (only if the server allows it)."
     )
 

@@ -36,6 +36,7 @@ from sociable.content.post import PostInput
 from sociable.errors import UserError
 from sociable.publish import posts as domain
 from sociable.publish.compose import Composed, refusals
+from sociable.publish.media_source import workspace_media, workspace_media_dir
 from sociable.publish.spec import spec_from_mapping
 from sociable.publish.when import parse_when
 from sociable.store.models import Account, MediaAsset, Role, Workspace
@@ -354,7 +355,7 @@ def _store_upload(
 ) -> MediaAsset:
     suffix = Path(name).suffix.lower()
     sha = hashlib.sha256(data).hexdigest()
-    folder = Path(request.app.state.media_dir) / f"workspace-{workspace_id}"
+    folder = workspace_media_dir(Path(request.app.state.media_dir), workspace_id)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sha[:24]}{'.jpg' if suffix == '.jpeg' else suffix}"
     if not path.exists():
@@ -394,7 +395,7 @@ def _fit(request: Request, session: Session, workspace_id: int, draft: Draft, ar
     if asset is None:
         raise UserError("media: that file is not on this post")
     settings: Settings = request.app.state.settings
-    out_dir = Path(request.app.state.media_dir) / f"workspace-{workspace_id}" / "fitted"
+    out_dir = workspace_media_dir(Path(request.app.state.media_dir), workspace_id) / "fitted"
     fitted = fit_media(
         Path(asset.path), network, "feed", out_dir, platforms=settings.platforms or None
     )
@@ -439,6 +440,7 @@ def _save(
         base=Path(request.app.state.media_dir),
         default_tz=workspace.timezone,
         where="post",
+        media=workspace_media(session, workspace.id, Path(request.app.state.media_dir)),
     )
     if draft.post_id is not None:
         if action not in ("draft", "review"):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable import locale
+from sociable.content.utm import is_http_url
 from sociable.store.models import Membership, Workspace
 from sociable.web.deps import Principal
 from sociable.web.security import new_csrf_token
@@ -32,11 +33,17 @@ def _in_locale(fn: Callable[..., str]) -> Callable[..., str]:
     return filt
 
 
+def http_href(url: object) -> str:
+    """``url`` when it is http(s), else ``#``: a stored ``javascript:`` link never becomes one."""
+    return url if isinstance(url, str) and is_http_url(url) else "#"
+
+
 templates.env.filters.update(
     number=_in_locale(locale.number),
     percent=_in_locale(locale.percent),
     day=_in_locale(locale.day),
     moment=_in_locale(locale.moment),
+    http_href=http_href,
 )
 
 # (path, label) of the main navigation; features add themselves here.
