@@ -196,6 +196,10 @@ def live_view(
             tab["variant"] = variant
             thread = variant.thread or [variant.text]
             composed = Composed(thread[0], thread[1:], variant.first_comment)
+        elif report is not None and net in report.networks:
+            # No variant could be made (the problem says why): the source's findings stand.
+            tab["count"] = report.networks[net]
+            tab["findings"] = [f for f in report.findings if f.network in (net, "*")]
         composed.media = [{"path": m.path, "mime_type": m.mime_type} for m in media]
         tab["refusals"] = refusals(net, composed, table)
         findings = tab.get("findings", [])
