@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sociable import net
 
@@ -114,3 +118,79 @@ def test_async_guard(server: str) -> None:
 
     with pytest.raises(net.BlockedAddress):
         asyncio.run(fetch())
+
+
+# The classifier for IPv6 forms that carry an IPv4 address.
+
+_v4 = st.integers(0, 2**32 - 1).map(ipaddress.IPv4Address)
+_private_v4 = _v4.filter(lambda ip: not net.is_public(str(ip)))
+_public_v4 = _v4.filter(lambda ip: net.is_public(str(ip)))
+
+
+def _mapped(v4: ipaddress.IPv4Address) -> str:
+    return str(ipaddress.IPv6Address(0xFFFF_0000_0000 | int(v4)))
+
+
+def _compatible(v4: ipaddress.IPv4Address) -> str:
+    return str(ipaddress.IPv6Address(int(v4)))
+
+
+def _nat64(v4: ipaddress.IPv4Address) -> str:
+    return str(ipaddress.IPv6Address((0x0064_FF9B << 96) | int(v4)))
+
+
+def _sixtofour(v4: ipaddress.IPv4Address, rest: int = 0) -> str:
+    return str(ipaddress.IPv6Address((0x2002 << 112) | (int(v4) << 80) | rest))
+
+
+def _teredo(v4: ipaddress.IPv4Address, server: int = 0x4136_E378) -> str:
+    # 2001:0000:<server v4>:<flags>:<port ^ ffff>:<client v4 ^ ffffffff>
+    return str(ipaddress.IPv6Address((0x2001_0000 << 96) | (server << 64) | (int(v4) ^ 0xFFFFFFFF)))
+
+
+_FORMS = [_mapped, _compatible, _nat64, _sixtofour, _teredo]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::7f00:1",
+        "::a00:1",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "2002:7f00:1::",
+        "2002:c0a8:1::1",
+    ],
+)
+def test_ipv6_forms_of_private_ipv4_refused(address: str) -> None:
+    assert not net.is_public(address)
+
+
+@given(v4=_private_v4, form=st.sampled_from(_FORMS))
+def test_no_form_of_a_private_ipv4_is_public(v4: ipaddress.IPv4Address, form: Any) -> None:
+    assert not net.is_public(form(v4))
+
+
+@given(v4=_v4)
+def test_embedded_ipv4_is_recovered(v4: ipaddress.IPv4Address) -> None:
+    for form in _FORMS:
+        ip = ipaddress.IPv6Address(form(v4))
+        if int(v4) > 1 or form is not _compatible:  # ::, ::1 are what they are
+            assert net.embedded_ipv4(ip) == v4
+
+
+@given(v4=_public_v4)
+def test_mapped_and_nat64_follow_the_ipv4_address(v4: ipaddress.IPv4Address) -> None:
+    assert net.is_public(_mapped(v4)) and net.is_public(_nat64(v4))
+    assert net.is_public(_sixtofour(v4, rest=1))
+    assert not net.is_public(_compatible(v4))  # deprecated form: never a real destination
+
+
+@given(st.integers(0, 2**128 - 1).map(ipaddress.IPv6Address))
+def test_every_ipv6_address_classifies(ip: ipaddress.IPv6Address) -> None:
+    public = net.is_public(str(ip))
+    embedded = net.embedded_ipv4(ip)
+    if public and embedded is not None:
+        assert net.is_public(str(embedded))
+    if public:
+        assert ip.is_global

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sociable.content.adapt import adapt_post
 from sociable.content.lint import lint_post
 from sociable.content.platforms import DEFAULT_PLATFORMS
-from sociable.content.post import PostInput, iter_jsonl, parse_post
+from sociable.content.post import MAX_NESTING, PostInput, iter_jsonl, parse_post
 from sociable.errors import UserError
 
 ALL = ",".join(DEFAULT_PLATFORMS)
@@ -123,3 +123,48 @@ def test_lint_reads_mastodon_instance_limits(cli) -> None:  # type: ignore[no-un
     result = cli(*args, "--instance", "https://small.social", "--allow-private")
     data = json.loads(result.out)
     assert data["networks"]["mastodon"]["limit"] == 100 and result.code == 1
+
+
+DEEP = 100_000
+
+
+def test_deeply_nested_json_line_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plan = tmp_path / "plan.jsonl"
+    nested = '{"text": "ok", "extra": ' + "[" * DEEP + "]" * DEEP + "}"
+    plan.write_text('{"text": "ok", "networks": ["x"]}\n' + nested + "\n")
+    result = cli("lint", str(plan), "--batch", "-n", "x")
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err and "RecursionError" not in result.err
+    [line] = result.err.strip().splitlines()
+    assert "plan.jsonl:2" in line and "nested too deeply" in line
+
+
+@pytest.mark.parametrize("opening", ["[", "{a: ", "- "])
+def test_deeply_nested_front_matter_is_a_clear_error(cli, tmp_path: Path, opening: str) -> None:  # type: ignore[no-untyped-def]
+    post = tmp_path / "post.md"
+    if opening == "- ":  # block style: one more indent per level
+        header = "".join(" " * (2 * i) + "- \n" for i in range(2000))
+        header = "a:\n" + "".join("  " + row for row in header.splitlines(keepends=True))
+    else:
+        header = "a: " + opening * DEEP + "\n"
+    post.write_text("---\nnetworks: [x]\n" + header + "---\nHello\n")
+    result = cli("lint", str(post))
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err and "RecursionError" not in result.err
+    [line] = result.err.strip().splitlines()
+    assert "post.md" in line and "line " in line and "nested deeper than" in line
+
+
+@given(depth=st.integers(1, 3_000), kind=st.sampled_from(["[", "{"]))
+@settings(max_examples=40, deadline=None)
+def test_any_nesting_is_a_user_error_naming_the_place(depth: int, kind: str) -> None:
+    close = "]" if kind == "[" else "}"
+    inner = (kind + ('"k": ' if kind == "{" else "")) * depth + "1" + close * depth
+    # ``campaign`` must be a string, so every input here is bad: the point is how it fails.
+    with pytest.raises(UserError, match=r"^p\.jsonl:1: "):
+        list(iter_jsonl(('{"text": "t", "campaign": ' + inner + "}").encode(), "p.jsonl"))
+    yaml_inner = inner.replace('"k": ', "k: ")
+    with pytest.raises(UserError, match=r"^p\.md: ") as caught:
+        parse_post(f"---\ncampaign: {yaml_inner}\n---\nt", "p.md")
+    if depth >= MAX_NESTING:
+        assert "line 2: front matter is not valid YAML: nested deeper than" in str(caught.value)

@@ -12,7 +12,7 @@ from sociable.clock import system_clock
 from sociable.errors import UserError
 from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.exporters import DEFAULT_STATES, export_rows, to_csv
-from sociable.publish.importers import import_posts
+from sociable.publish.importers import ImportRejected, ImportReport, import_posts
 from sociable.publish.media_source import workspace_media
 from sociable.workspaces import current_workspace
 
@@ -35,44 +35,48 @@ def import_csv(
     Columns: scheduled_at, accounts, text, media, alt_text, link, first_comment, labels.
     """
     state = get_state(ctx)
-    with state.database().session() as session:
-        workspace = current_workspace(session, state.settings)
-        report = import_posts(
-            session,
-            workspace,
-            file,
-            now=system_clock(),
-            fmt=fmt,
-            accounts=[a.strip() for a in (accounts or "").split(",") if a.strip()],
-            date_order=date_order,
-            dry_run=dry_run,
-            skip_bad=skip_bad,
-            platform_overrides=state.settings.platforms,
-            handles=state.settings.handles,
-            media=workspace_media(session, workspace.id, state.settings.media_dir),
-        )
-        for problem in report.problems:
-            err_console.print(f"{file}: {problem}", markup=False, soft_wrap=True)
-        good = len(report.planned)
-        bad = len(report.bad_rows)
-        if dry_run:
-            console.print(
-                f"dry run ({report.format} format): {good} row(s) would be imported, "
-                f"{bad} bad row(s)"
+    try:
+        with (
+            state.database().session() as session,
+            err_console.status("checking rows") as status,
+        ):
+            workspace = current_workspace(session, state.settings)
+            report = import_posts(
+                session,
+                workspace,
+                file,
+                now=system_clock(),
+                fmt=fmt,
+                accounts=[a.strip() for a in (accounts or "").split(",") if a.strip()],
+                date_order=date_order,
+                dry_run=dry_run,
+                skip_bad=skip_bad,
+                platform_overrides=state.settings.platforms,
+                handles=state.settings.handles,
+                media=workspace_media(session, workspace.id, state.settings.media_dir),
+                on_progress=lambda rows: status.update(f"{rows:,} rows checked"),
             )
-            if bad and not skip_bad:
-                raise UserError(f"{bad} bad row(s); fix them or use --skip-bad", where=str(file))
-            return
-        if bad and not skip_bad:
-            raise UserError(
-                f"{bad} bad row(s); nothing imported (fix them, or use --skip-bad)",
-                where=str(file),
-            )
-        publications = sum(len(planned.variants) for _row, planned in report.planned)
+    except ImportRejected as exc:  # the transaction has rolled back every row written
+        _print_problems(file, exc.report)
+        raise
+    _print_problems(file, report)
+    good, bad = report.good, len(report.bad_rows)
+    if dry_run:
         console.print(
-            f"imported {len(report.created)} post(s), {publications} publication(s)"
-            + (f"; skipped {bad} bad row(s)" if bad else "")
+            f"dry run ({report.format} format): {good} row(s) would be imported, {bad} bad row(s)"
         )
+        if bad and not skip_bad:
+            raise UserError(f"{bad} bad row(s); fix them or use --skip-bad", where=str(file))
+        return
+    console.print(
+        f"imported {report.created} post(s), {report.publications} publication(s)"
+        + (f"; skipped {bad} bad row(s)" if bad else "")
+    )
+
+
+def _print_problems(file: Path, report: ImportReport) -> None:
+    for problem in report.problems:
+        err_console.print(f"{file}: {problem}", markup=False, soft_wrap=True)
 
 
 def export_csv(

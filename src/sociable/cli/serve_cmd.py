@@ -51,6 +51,7 @@ def serve(
     from sociable.publish.notify import run_notifier
     from sociable.publish.worker import run_worker
     from sociable.web.app import create_app
+    from sociable.web.http_server import server_config
     from sociable.web.jobs import mark_interrupted
     from sociable.web.mount import PrefixDispatch
 
@@ -93,13 +94,8 @@ def serve(
         + ("running in this process" if worker else "off: run `sociable worker`")
     )
     try:
-        uvicorn.run(
-            PrefixDispatch(web, tracker, prefix),
-            host=host,
-            port=port,
-            log_level="warning",
-            **proxy_options(settings.web),
-        )
+        app = PrefixDispatch(web, tracker, prefix)
+        uvicorn.Server(server_config(app, host, port, **proxy_options(settings.web))).run()
     finally:
         stop.set()
         notifier.join(timeout=30)

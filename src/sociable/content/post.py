@@ -19,6 +19,7 @@ from sociable.content.platforms import parse_networks
 from sociable.errors import UserError
 
 MAX_POST_BYTES = 4 * 1024 * 1024  # a post file bigger than this is not a post
+MAX_NESTING = 64  # front matter nested deeper than this is not a post's fields
 
 
 @dataclass
@@ -124,6 +125,27 @@ def post_from_mapping(data: Mapping[str, Any], where: str) -> PostInput:
     )
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader with a nesting cap: PyYAML composes nodes recursively, so 100,000 ``[``
+    would otherwise end in a RecursionError instead of an error naming the line."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_NESTING} levels",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
     """(front matter mapping, body) of a Markdown post; no front matter -> ({}, text)."""
     lines = text.split("\n")
@@ -134,7 +156,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
         raise UserError("line 1: front matter opened with --- is never closed", where=where)
     header = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(header) if header.strip() else {}
+        data = yaml.load(header, Loader=_FrontMatterLoader) if header.strip() else {}  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 2}: " if mark is not None else ""
@@ -178,6 +200,8 @@ def iter_jsonl(data: bytes, where: str = "<stdin>") -> Iterator[tuple[int, PostI
             obj = json.loads(line)
         except ValueError as exc:
             raise UserError(f"not valid JSON: {exc}", where=here) from None
+        except RecursionError:
+            raise UserError("not valid JSON: nested too deeply for a post", where=here) from None
         if not isinstance(obj, dict):
             raise UserError("expected a JSON object per line", where=here)
         yield number, post_from_mapping(obj, here)

@@ -31,9 +31,11 @@ before anything is written; each problem is reported with its row number and col
 from __future__ import annotations
 
 import csv
-import io
+import gc
+import itertools
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +43,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sociable.content.post import decode_text
 from sociable.errors import UserError
 from sociable.publish.accounts_ref import AccountIndex
 from sociable.publish.csv_cells import unescape_cell
@@ -51,7 +52,6 @@ from sociable.publish.queue import QueuePlanner
 from sociable.publish.spec import PostSpec, media_refs
 from sociable.publish.when import localize, not_in_past, parse_when
 from sociable.store.models import Workspace
-from sociable.store.models.publish import Post
 
 COLUMNS = (
     "scheduled_at",
@@ -83,15 +83,30 @@ class RowProblem:
 
 @dataclass
 class ImportReport:
+    """What an import found and did; rows are streamed, so it keeps counts, not the posts."""
+
     format: str
     rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
-    planned: list[tuple[int, PlannedPost]] = field(default_factory=list)
-    created: list[Post] = field(default_factory=list)
+    good: int = 0  # rows that passed every check
+    publications: int = 0  # publications those rows plan
+    created: int = 0  # posts stored
 
     @property
     def bad_rows(self) -> list[int]:
         return sorted({p.row for p in self.problems})
+
+
+class ImportRejected(UserError):
+    """Bad rows and no ``skip_bad``: raised so the caller's transaction rolls back the rows
+    already written in batches. ``report`` has every problem."""
+
+    def __init__(self, report: ImportReport, where: str) -> None:
+        super().__init__(
+            f"{len(report.bad_rows)} bad row(s); nothing imported (fix them, or use --skip-bad)",
+            where=where,
+        )
+        self.report = report
 
 
 def split_list(value: str, *, commas: bool) -> list[str]:
@@ -99,23 +114,51 @@ def split_list(value: str, *, commas: bool) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def read_csv(path: Path) -> list[list[str]]:
-    """All rows of a CSV file (UTF-8, BOM allowed); a UserError for what cannot be read."""
+def _lines(fh: Any, where: str) -> Iterator[str]:
+    """The file's lines decoded one at a time, so a bad byte is named by line and offset."""
+    offset = 0
+    for number, raw in enumerate(fh, start=1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                f"line {number}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+                f"{offset + exc.start})",
+                where=where,
+            ) from None
+        offset += len(raw)
+
+
+def iter_csv(path: Path) -> Iterator[list[str]]:
+    """The records of a CSV file as they are read (UTF-8, BOM allowed; ``,``, ``;`` or tab);
+    a UserError for what cannot be read. Memory stays flat however long the file is."""
     where = str(path)
     try:
-        raw = path.read_bytes()
+        fh = path.open("rb")
+        size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror}", where=where) from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise UserError(f"{len(raw)} bytes, over the {MAX_CSV_BYTES}-byte limit", where=where)
-    text = decode_text(raw, where)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
-    except csv.Error as exc:
-        raise UserError(f"not valid CSV: {exc}", where=where) from None
-    if len(rows) > MAX_ROWS + 1:
-        raise UserError(f"{len(rows)} rows, over the {MAX_ROWS}-row limit", where=where)
-    return rows
+    with fh:
+        if size > MAX_CSV_BYTES:
+            raise UserError(f"{size} bytes, over the {MAX_CSV_BYTES}-byte limit", where=where)
+        lines = _lines(fh, where)
+        first = next(lines, None)
+        if first is None:
+            return
+        first = first.removeprefix("\ufeff")
+        reader = csv.reader(itertools.chain([first], lines), delimiter=_delimiter(first))
+        try:
+            for count, cells in enumerate(reader, start=1):
+                if count > MAX_ROWS + 1:
+                    raise UserError(f"over the {MAX_ROWS}-row limit", where=where)
+                yield cells
+        except csv.Error as exc:
+            raise UserError(f"not valid CSV: {exc}", where=where) from None
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """All rows of a CSV file at once (small files; imports stream :func:`iter_csv`)."""
+    return list(iter_csv(path))
 
 
 def _delimiter(text: str) -> str:
@@ -257,6 +300,88 @@ def _strip_where(exc: UserError, where: str) -> str:
     return str(exc).removeprefix(f"{where}: ")
 
 
+BATCH_ROWS = 1000  # rows written per store_posts call: three multi-row INSERTs each
+
+
+def _our_specs(
+    records: Iterator[list[str]],
+    path: Path,
+    report: ImportReport,
+    *,
+    base: Path,
+    tz_name: str,
+    index: AccountIndex,
+    now: datetime,
+    media: MediaSource | None,
+) -> Iterator[tuple[int, PostSpec]]:
+    header_cells = next(records, None)
+    if header_cells is None:
+        raise UserError("empty file: expected a header row", where=str(path))
+    header = [h.strip().lower() for h in header_cells]
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise UserError(
+            f"header: unknown column {unknown[0]!r}; columns are {', '.join(COLUMNS)}",
+            where=str(path),
+        )
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise UserError(f"header: missing column {missing[0]!r}", where=str(path))
+    for number, cells in enumerate(records, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        report.rows += 1
+        where = f"{path}: row {number}"
+        if len(cells) != len(header):
+            report.problems.append(
+                RowProblem(number, "*", f"{len(cells)} cells, header has {len(header)}")
+            )
+            continue
+        row = dict(zip(header, cells, strict=True))
+        try:
+            yield number, _spec_from_ours(row, base, tz_name, where, index, now, media)
+        except _RowError as exc:
+            for column, message in exc.problems:
+                report.problems.append(RowProblem(number, column, message))
+
+
+def _hootsuite_specs(
+    records: Iterator[list[str]],
+    path: Path,
+    report: ImportReport,
+    *,
+    accounts: Sequence[str],
+    date_order: str,
+    tz_name: str,
+) -> Iterator[tuple[int, PostSpec]]:
+    if not accounts:
+        raise UserError(
+            "a Hootsuite file names no accounts: give --accounts (e.g. --accounts x,bluesky)"
+        )
+    for number, cells in enumerate(records, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        report.rows += 1
+        where = f"{path}: row {number}"
+        if not 2 <= len(cells) <= 3:
+            report.problems.append(
+                RowProblem(number, "*", f"{len(cells)} cells; expected date, text[, link]")
+            )
+            continue
+        try:
+            when = parse_hootsuite_date(cells[0], date_order, tz_name, where)
+        except UserError as exc:
+            report.problems.append(RowProblem(number, "date", _strip_where(exc, where)))
+            continue
+        text = cells[1]
+        if not text.strip():
+            report.problems.append(RowProblem(number, "text", "empty"))
+            continue
+        link = cells[2].strip() if len(cells) > 2 and cells[2].strip() else None
+        spec = PostSpec(text=text, accounts=list(accounts), when=when, link=link, source=where)
+        yield number, spec
+
+
 def import_posts(
     session: Session,
     workspace: Workspace,
@@ -271,94 +396,55 @@ def import_posts(
     platform_overrides: dict[str, dict[str, Any]] | None = None,
     handles: dict[str, dict[str, str]] | None = None,
     media: MediaSource | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Check every row, then (unless ``dry_run``) store the good ones in the caller's session.
+    """Check every row and (unless ``dry_run``) store the good ones in the caller's session.
 
     Media cells are looked up in ``media`` (the workspace's uploads); without it a row
     with media is refused.
 
-    With any bad row and no ``skip_bad`` nothing is stored. The caller's transaction makes
-    the write all-or-nothing: an error while storing rolls back every row.
+    Rows stream: each is read, checked and planned, and good rows are written
+    ``BATCH_ROWS`` at a time, so memory does not grow with the file. With any bad row and no
+    ``skip_bad`` nothing may be stored: writing stops at the first bad row, every row is
+    still checked, and :class:`ImportRejected` is raised so the caller's transaction rolls
+    back the batches already written (``dry_run`` returns the report instead). An error
+    while storing rolls back every row the same way. ``on_progress(rows)`` is called as rows
+    are checked.
     """
     if date_order not in ("mdy", "dmy"):
         raise UserError(f"--date-order: {date_order!r}; use mdy or dmy")
-    rows = read_csv(path)
-    kind = detect_format(rows) if fmt == "auto" else fmt
+    records = iter_csv(path)
+    first = next(records, None)
+    kind = detect_format([first] if first is not None else []) if fmt == "auto" else fmt
     if kind not in ("ours", "hootsuite"):
         raise UserError(f"--format: {fmt!r}; use auto, ours or hootsuite")
+    if first is not None:
+        records = itertools.chain([first], records)
     report = ImportReport(format=kind)
-    base = path.resolve().parent
     tz_name = workspace.timezone or "UTC"
     index = AccountIndex.load(session, workspace)
     planner = QueuePlanner(session, workspace)
-    specs: list[tuple[int, PostSpec]] = []
-
     if kind == "ours":
-        if not rows:
-            raise UserError("empty file: expected a header row", where=str(path))
-        header = [h.strip().lower() for h in rows[0]]
-        unknown = [h for h in header if h not in COLUMNS]
-        if unknown:
-            raise UserError(
-                f"header: unknown column {unknown[0]!r}; columns are {', '.join(COLUMNS)}",
-                where=str(path),
-            )
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise UserError(f"header: missing column {missing[0]!r}", where=str(path))
-        for number, cells in enumerate(rows[1:], start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            report.rows += 1
-            where = f"{path}: row {number}"
-            if len(cells) != len(header):
-                report.problems.append(
-                    RowProblem(number, "*", f"{len(cells)} cells, header has {len(header)}")
-                )
-                continue
-            row = dict(zip(header, cells, strict=True))
-            try:
-                specs.append(
-                    (number, _spec_from_ours(row, base, tz_name, where, index, now, media))
-                )
-            except _RowError as exc:
-                for column, message in exc.problems:
-                    report.problems.append(RowProblem(number, column, message))
+        specs = _our_specs(
+            records, path, report, base=path.resolve().parent, tz_name=tz_name, index=index,
+            now=now, media=media,
+        )  # fmt: skip
     else:
-        if not accounts:
-            raise UserError(
-                "a Hootsuite file names no accounts: give --accounts (e.g. --accounts x,bluesky)"
-            )
-        for number, cells in enumerate(rows, start=1):
-            if not any(c.strip() for c in cells):
-                continue
-            report.rows += 1
-            where = f"{path}: row {number}"
-            if not 2 <= len(cells) <= 3:
-                report.problems.append(
-                    RowProblem(number, "*", f"{len(cells)} cells; expected date, text[, link]")
-                )
-                continue
-            try:
-                when = parse_hootsuite_date(cells[0], date_order, tz_name, where)
-            except UserError as exc:
-                report.problems.append(RowProblem(number, "date", _strip_where(exc, where)))
-                continue
-            text = cells[1]
-            if not text.strip():
-                report.problems.append(RowProblem(number, "text", "empty"))
-                continue
-            link = cells[2].strip() if len(cells) > 2 and cells[2].strip() else None
-            specs.append(
-                (
-                    number,
-                    PostSpec(
-                        text=text, accounts=list(accounts), when=when, link=link, source=where
-                    ),
-                )
-            )
+        specs = _hootsuite_specs(
+            records, path, report, accounts=accounts, date_order=date_order, tz_name=tz_name
+        )
 
     date_column = "date" if kind == "hootsuite" else "scheduled_at"
+    batch: list[PlannedPost] = []
+
+    def flush() -> None:
+        if batch and not dry_run and (skip_bad or not report.problems):
+            report.created += len(store_posts(session, workspace, batch))
+        batch.clear()
+        # A batch's ORM objects are reference cycles (post <-> variants): collect them now,
+        # or they pile up into the old generation until a full collection happens to run.
+        gc.collect()
+
     for number, spec in specs:
         where = spec.source or ""
         try:
@@ -381,10 +467,17 @@ def import_posts(
                 column = "--accounts"
             report.problems.append(RowProblem(number, column, message))
             continue
-        report.planned.append((number, planned))
+        finally:
+            if on_progress is not None and report.rows % 500 == 0:
+                on_progress(report.rows)
+        report.good += 1
+        report.publications += len(planned.variants)
+        batch.append(planned)
+        if len(batch) >= BATCH_ROWS:
+            flush()
+    flush()
 
     report.problems.sort(key=lambda p: p.row)
-    if dry_run or (report.problems and not skip_bad):
-        return report
-    report.created = store_posts(session, workspace, [planned for _row, planned in report.planned])
+    if report.problems and not skip_bad and not dry_run:
+        raise ImportRejected(report, str(path))
     return report
