@@ -207,3 +207,22 @@ def test_tls_verifies_the_name_not_the_address(
             else:
                 with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
                     http.get(f"https://{NAME}:{port}/")
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY", "http_proxy"])
+def test_a_proxy_from_the_environment_does_not_bypass_the_guard(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx mounts its own proxy transport for HTTP_PROXY & co., which skips our pinned one."""
+    monkeypatch.setenv(variable, "http://127.0.0.1:9")  # a proxy that would fetch anything
+    for fetch in (
+        lambda: net.client().get("http://127.0.0.1:1/"),
+        lambda: asyncio.run(_async_get("http://127.0.0.1:1/")),
+    ):
+        with pytest.raises(net.BlockedAddress):
+            fetch()
+
+
+async def _async_get(url: str) -> httpx.Response:
+    async with net.async_client() as c:
+        return await c.get(url)
