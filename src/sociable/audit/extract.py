@@ -11,17 +11,23 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from sociable.audit.bounds import bound_markup
 from sociable.audit.meta import ImageRef, JsonLdBlock, LinkRef, PageMeta, ShareLink
 
 # Pages are parsed up to this many bytes; the rest is ignored with a warning (no social
 # crawler reads further, and a 50 MB page must not take the audit down).
 MAX_PARSE_BYTES = 5 * 1024 * 1024
 SLACK_LIMIT = 32 * 1024
+# A backstop for the element pass (the caps in audit.bounds already make it linear): past
+# this many seconds the remaining elements are skipped with a warning.
+TIME_BUDGET = 5.0
+_BUDGET_EVERY = 1024  # elements between clock reads
 
 _WS = re.compile(r"[ \t\n\f\r]+")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -581,7 +587,10 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
     meta.warnings.extend(problems)
     meta.non_ascii = not body.isascii()
     meta.encoding = "utf-8" if used == "utf-8-sig" else used
-    tree = LexborHTMLParser(text)
+    bounded = bound_markup(text)
+    meta.warnings.extend(bounded.warnings)
+    meta.capped = bool(bounded.depth_capped or bounded.attributes_capped)
+    tree = LexborHTMLParser(bounded.text)
 
     root = tree.css_first("html")
     if root is not None:
@@ -596,7 +605,15 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
 
     # One pass over the elements of interest (a css query per tag walks the tree each time).
     page = _Page(meta, _host(url), _Resolver(b))
-    for node in tree.css(_ELEMENTS):
+    deadline = time.monotonic() + TIME_BUDGET
+    for i, node in enumerate(tree.css(_ELEMENTS)):
+        if i % _BUDGET_EVERY == _BUDGET_EVERY - 1 and time.monotonic() > deadline:
+            meta.capped = True
+            meta.warnings.append(
+                f"reading the page took over {TIME_BUDGET:g} s: elements after the first "
+                f"{i} of interest were skipped"
+            )
+            break
         handler = _HANDLERS.get(node.tag or "")
         if handler is not None:
             handler(page, node)

@@ -100,6 +100,9 @@ class PageMeta:
     # URL-valued meta keys whose value was written relative (crawlers expect absolute URLs).
     relative_url_keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # True when the page hit a parsing cap (nesting depth, attributes, time budget): the
+    # warnings say which; what lies beyond the cap was not read.
+    capped: bool = False
 
     def first(self, key: str) -> str | None:
         """The first non-empty value of a meta key (Open Graph: the first wins)."""

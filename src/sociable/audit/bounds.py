@@ -1,0 +1,271 @@
+"""Bound the work of parsing one page: nesting depth and attributes per element are capped
+*before* the markup reaches the parser.
+
+lexbor's tree builder checks the stack of open elements on every tag, so a page of N nested
+elements costs O(N^2) (200,000 nested ``<div>`` took minutes), and an element with N
+attributes costs the same (each new attribute is compared with the ones before it). No
+network's crawler reads such markup, so nothing a preview needs is lost by capping it:
+
+- elements deeper than :data:`MAX_DEPTH` (Chromium's own parser cap, 512) are laid out
+  flat, as Chromium does: each becomes a sibling of the previous one at the cap (their text,
+  links and images stay; only the nesting goes);
+- an element keeps its first :data:`MAX_ATTRIBUTES` attributes (duplicates already lose to
+  the first in HTML, so the first ones are what counts).
+
+Pages that cannot reach either cap (nearly all) are returned untouched after two regex passes
+that run at C speed; only the others go through the tag-by-tag scanner below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_DEPTH = 512
+MAX_ATTRIBUTES = 256
+
+VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Raw text: no tags inside until the matching end tag.
+RAW_TEXT = frozenset(
+    ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"]
+)
+# HTML start tags that end SVG/MathML content (WHATWG "any other start tag" in foreign content).
+BREAKOUT = frozenset(
+    [
+        "b",
+        "big",
+        "blockquote",
+        "body",
+        "br",
+        "center",
+        "code",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "listing",
+        "menu",
+        "meta",
+        "nobr",
+        "ol",
+        "p",
+        "pre",
+        "ruby",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "strike",
+        "sub",
+        "sup",
+        "table",
+        "tt",
+        "u",
+        "ul",
+        "var",
+    ]
+)
+# Elements whose start tag closes an open element of the same family (optional end tags).
+_SIBLINGS = {
+    "p": {"p"},
+    "li": {"li"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+    "option": {"option"},
+    "tr": {"tr", "td", "th"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+}
+# How far down the stack an end tag looks for its element (stray end tags are ignored).
+_END_SEARCH = 32
+
+# Start ("") and end ("/") tags with their names, for the depth bound.
+_OPEN_CLOSE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+# A start tag long enough to hold MAX_ATTRIBUTES attributes (each is at least 2 characters).
+_LONG_TAG = re.compile(r"<[A-Za-z][^<>]{" + str(2 * MAX_ATTRIBUTES) + ",}")
+_TAG = re.compile(r"<(?:(!--)|(/?)([A-Za-z][^\s/>]*))")
+_TAG_END = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_ATTR = re.compile(r"""[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
+
+
+@dataclass(slots=True)
+class Bounded:
+    """The markup to parse and what was cut from it (``tags_visited`` counts the scanner's
+    work: at most one step per tag of the input)."""
+
+    text: str
+    depth_capped: int = 0  # start tags dropped for being deeper than MAX_DEPTH
+    attributes_capped: int = 0  # attributes dropped beyond MAX_ATTRIBUTES
+    tags_visited: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def max_depth_bound(text: str) -> int:
+    """An upper bound of the page's nesting depth: the most start tags of non-void elements
+    open at once, where an end tag closes only an element of its own name that is still
+    counted open (a stray end tag closes nothing, as in HTML; implied end tags only lower the
+    real depth)."""
+    counted: dict[str, int] = {}
+    total = top = 0
+    for slash, name in _OPEN_CLOSE.findall(text):
+        if slash:
+            c = counted.get(name, 0)
+            if c:
+                counted[name] = c - 1
+                total -= 1
+        elif name not in VOID:
+            counted[name] = counted.get(name, 0) + 1
+            total += 1
+            if total > top:
+                top = total
+    return top
+
+
+def bound_markup(text: str) -> Bounded:
+    """``text`` with its nesting and attributes capped (unchanged when within both caps)."""
+    deep = max_depth_bound(text) > MAX_DEPTH
+    wide = _LONG_TAG.search(text) is not None
+    if not deep and not wide:
+        return Bounded(text)
+    out = _scan(text)
+    if out.depth_capped:
+        out.warnings.append(
+            f"elements nested deeper than {MAX_DEPTH} levels: {out.depth_capped} elements "
+            "beyond that depth were read as siblings, not nested (as Chromium does)"
+        )
+    if out.attributes_capped:
+        out.warnings.append(
+            f"elements with more than {MAX_ATTRIBUTES} attributes: {out.attributes_capped} "
+            "attributes beyond the first ones were ignored"
+        )
+    return out
+
+
+def _cap_attributes(tag: str, name_end: int, result: Bounded) -> str:
+    """A start tag keeping its first MAX_ATTRIBUTES attributes."""
+    body = tag[name_end:-1]
+    closing = "/" if body.rstrip().endswith("/") else ""
+    attrs = _ATTR.findall(body)
+    if len(attrs) <= MAX_ATTRIBUTES:
+        return tag
+    result.attributes_capped += len(attrs) - MAX_ATTRIBUTES
+    return tag[:name_end] + " " + " ".join(attrs[:MAX_ATTRIBUTES]) + closing + ">"
+
+
+def _scan(text: str) -> Bounded:
+    """One pass over the tags, keeping a stack of open element names (a model of the tree
+    builder that is good enough to count depth: optional end tags, void and raw-text
+    elements, comments, self-closing tags inside SVG/MathML)."""
+    result = Bounded(text)
+    parts: list[str] = []
+    stack: list[str] = []
+    dropped: dict[str, int] = {}
+    deep_open: str | None = None  # the element open at the cap (see below)
+    # Stack index of the outermost open <svg>/<math>: inside, "/>" closes the element,
+    # until an HTML "breakout" tag ends the foreign content.
+    foreign: int | None = None
+    pos = copied = 0
+    n = len(text)
+    while True:
+        m = _TAG.search(text, pos)
+        if m is None:
+            break
+        result.tags_visited += 1
+        start = m.start()
+        if m.group(1):  # a comment
+            end = text.find("-->", m.end())
+            pos = n if end < 0 else end + 3
+            continue
+        end_m = _TAG_END.match(text, m.end())
+        if end_m is None:  # unterminated tag: the parser drops it, so can we
+            break
+        tag_end = end_m.end()
+        name = m.group(3).lower()
+        if m.group(2):  # an end tag
+            pos = tag_end
+            if dropped.get(name):
+                dropped[name] -= 1
+                if deep_open == name:  # closes the open flattened element: keep it
+                    deep_open = None
+                else:
+                    parts.append(text[copied:start])
+                    copied = tag_end
+                continue
+            low = max(0, len(stack) - _END_SEARCH)
+            for i in range(len(stack) - 1, low - 1, -1):
+                if stack[i] == name:
+                    del stack[i:]
+                    if foreign is not None and len(stack) <= foreign:
+                        foreign = None
+                    break
+            continue
+        tag = text[start:tag_end]
+        pos = tag_end
+        replacement = tag
+        if len(tag) > 2 * MAX_ATTRIBUTES:
+            replacement = _cap_attributes(tag, m.end() - start, result)
+        if foreign is not None and name in BREAKOUT:
+            del stack[foreign:]
+            foreign = None
+        self_closing = tag[:-1].rstrip().endswith("/")
+        foreign_tag = foreign is not None or name in ("svg", "math")
+        opens = name not in VOID and not (foreign_tag and self_closing)
+        if opens and name in RAW_TEXT:  # no children: +1 depth at most, content skipped
+            close = re.compile(rf"</{re.escape(name)}[\s/>]", re.IGNORECASE).search(text, pos)
+            pos = n if close is None else close.start()
+            stack.append(name)
+        elif opens:
+            family = _SIBLINGS.get(name)
+            if family and stack and stack[-1] in family:
+                stack.pop()
+            if len(stack) >= MAX_DEPTH:
+                # Chromium's rule: beyond the cap an element becomes a sibling of the
+                # previous deep one (closed first), so the tree gets no deeper.
+                result.depth_capped += 1
+                dropped[name] = dropped.get(name, 0) + 1
+                if deep_open is not None:
+                    replacement = f"</{deep_open}>" + replacement
+                deep_open = name
+            else:
+                if foreign is None and name in ("svg", "math"):
+                    foreign = len(stack)
+                stack.append(name)
+        if replacement is not tag:
+            parts.append(text[copied:start])
+            parts.append(replacement)
+            copied = tag_end
+    if parts:
+        parts.append(text[copied:])
+        result.text = "".join(parts)
+    return result
