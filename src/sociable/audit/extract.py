@@ -34,6 +34,10 @@ _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE
 )
+# Where the head ends: a <meta charset> anywhere before it counts (browsers find a late one
+# by re-decoding; the WHATWG prescan alone reads only the first 1024 bytes).
+_HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.IGNORECASE)
+HEAD_SCAN_BYTES = 64 * 1024  # when the page has no </head> nor <body>
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
 _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;[^,;]*)*)")
 _CDATA = re.compile(
@@ -104,7 +108,8 @@ def sniff_encoding(
     """``(codec, source, declared meta charset, warnings)``: BOM, then HTTP, then meta."""
     warnings: list[str] = []
     declared: str | None = None
-    m = _META_CHARSET.search(html[:4096])
+    end = _HEAD_END.search(html, 0, MAX_PARSE_BYTES)
+    m = _META_CHARSET.search(html, 0, end.start() if end else HEAD_SCAN_BYTES)
     if m:
         declared = m.group(1).decode("ascii", "replace")
     if html.startswith(codecs.BOM_UTF8):
@@ -136,13 +141,31 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+def detect(html: bytes) -> str | None:
+    """The charset a maintained detector (charset-normalizer) finds, or None."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(html[: HEAD_SCAN_BYTES * 4]).best()
+    return _codec(best.encoding) if best is not None else None
+
+
 def decode(html: bytes, codec: str, warnings: list[str]) -> tuple[str, str]:
-    """Decode strictly; on bad bytes say so and fall back (UTF-8 -> windows-1252)."""
+    """Decode strictly; on bad bytes say so and fall back (UTF-8 -> the detector's guess ->
+    windows-1252)."""
     try:
         return html.decode(codec), codec
     except UnicodeDecodeError:
         pass
     if codec in ("utf-8", "utf-8-sig"):
+        guess = detect(html)
+        if guess and guess not in ("utf-8", "cp1252", "ascii"):
+            try:
+                text = html.decode(guess)
+            except (UnicodeDecodeError, LookupError):
+                pass
+            else:
+                warnings.append(f"bytes are not valid UTF-8; decoded as {guess} (detected)")
+                return text, guess
         try:
             text = html.decode("cp1252")
         except UnicodeDecodeError:
