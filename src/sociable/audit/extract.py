@@ -451,11 +451,55 @@ def _link_header(meta: PageMeta, value: str) -> None:
 class _Page:
     """State of one extraction pass."""
 
-    __slots__ = ("host", "meta", "resolve_link", "seen")
+    __slots__ = ("hidden_imgs", "host", "meta", "resolve_link", "seen")
 
     def __init__(self, meta: PageMeta, host: str, resolve_link: _Resolver) -> None:
         self.meta, self.host, self.resolve_link = meta, host, resolve_link
         self.seen: set[str] = set()
+        self.hidden_imgs: set[int] = set()
+
+
+# Images no one sees as the page's picture: fallbacks for no-script and old browsers, and
+# images inside hidden or aria-hidden containers (one query; lexbor runs it in C).
+_HIDDEN_IMGS = (
+    "noscript img, video img, audio img, object img, template img, "
+    "[aria-hidden=true] img, [hidden] img"
+)
+_NOT_IMAGE_FILES = (
+    ".js",
+    ".css",
+    ".html",
+    ".htm",
+    ".php",
+    ".asp",
+    ".aspx",
+    ".json",
+    ".txt",
+    ".pdf",
+    ".xml",
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _tiny(value: str | None) -> bool:
+    digits = (value or "").strip().removesuffix("px")
+    return digits.isdigit() and int(digits) <= 1
+
+
+def _image_skip(attrs: Mapping[str, str | None], src: str) -> str | None:
+    """Why this <img> cannot be a page's picture, or None."""
+    if src.lower().startswith("data:"):
+        return "data: URL"
+    if (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return "aria-hidden"
+    if "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or ""):
+        return "hidden"
+    if _tiny(attrs.get("width")) or _tiny(attrs.get("height")):
+        return "1x1 or smaller (a tracking pixel)"
+    path = src.split("?", 1)[0].split("#", 1)[0].lower()
+    if path.endswith(_NOT_IMAGE_FILES):
+        return "not an image file"
+    return None
 
 
 def _on_meta(page: _Page, node: LexborNode) -> None:
@@ -549,12 +593,18 @@ def _on_img(page: _Page, node: LexborNode) -> None:
     if not src:
         return
     alt = attrs.get("alt")
+    skip = (
+        "inside <noscript>, <video> or a hidden element"
+        if (page.hidden_imgs and node.mem_id in page.hidden_imgs)
+        else _image_skip(attrs, src.strip())
+    )
     page.meta.images.append(
         ImageRef(
             resolve(page.meta.base_url, src) or src,
             collapse(alt) if alt is not None else None,
             attrs.get("width"),
             attrs.get("height"),
+            skip,
         )
     )
 
@@ -628,6 +678,8 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
 
     # One pass over the elements of interest (a css query per tag walks the tree each time).
     page = _Page(meta, _host(url), _Resolver(b))
+    if "<img" in text or "<IMG" in text:
+        page.hidden_imgs = {n.mem_id for n in tree.css(_HIDDEN_IMGS)}
     deadline = time.monotonic() + TIME_BUDGET
     for i, node in enumerate(tree.css(_ELEMENTS)):
         if i % _BUDGET_EVERY == _BUDGET_EVERY - 1 and time.monotonic() > deadline:
