@@ -168,3 +168,12 @@ def test_domain_site_name_drops_www() -> None:
     assert cards["facebook"].site_name == "EXAMPLE.COM"
     assert cards["linkedin"].site_name == "example.com"
     assert cards["slack"].site_name == "example.com"
+
+
+def test_a_noscript_pixel_in_the_head_is_not_the_first_image() -> None:
+    # lexbor parses <noscript> with scripting off: in the head the <img> leaves it.
+    meta, _ = cards_for(
+        "<title>t</title><noscript><img src='https://px.example.net/t.gif'></noscript>"
+        "<img src=/real.jpg>"
+    )
+    assert resolved(meta)["image"] == "https://example.com/real.jpg"

@@ -451,12 +451,13 @@ def _link_header(meta: PageMeta, value: str) -> None:
 class _Page:
     """State of one extraction pass."""
 
-    __slots__ = ("hidden_imgs", "host", "meta", "resolve_link", "seen")
+    __slots__ = ("hidden_imgs", "host", "meta", "noscript_srcs", "resolve_link", "seen")
 
     def __init__(self, meta: PageMeta, host: str, resolve_link: _Resolver) -> None:
         self.meta, self.host, self.resolve_link = meta, host, resolve_link
         self.seen: set[str] = set()
         self.hidden_imgs: set[int] = set()
+        self.noscript_srcs: set[str] = set()
 
 
 # Images no one sees as the page's picture: fallbacks for no-script and old browsers, and
@@ -478,6 +479,10 @@ _NOT_IMAGE_FILES = (
     ".pdf",
     ".xml",
 )
+# <noscript> in the head is parsed (scripting off) so that an <img> in it leaves it: find
+# such images in the markup itself.
+_NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -593,9 +598,12 @@ def _on_img(page: _Page, node: LexborNode) -> None:
     if not src:
         return
     alt = attrs.get("alt")
+    hidden = (page.hidden_imgs and node.mem_id in page.hidden_imgs) or (
+        page.noscript_srcs and src.strip() in page.noscript_srcs
+    )
     skip = (
         "inside <noscript>, <video> or a hidden element"
-        if (page.hidden_imgs and node.mem_id in page.hidden_imgs)
+        if hidden
         else _image_skip(attrs, src.strip())
     )
     page.meta.images.append(
@@ -680,6 +688,10 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
     page = _Page(meta, _host(url), _Resolver(b))
     if "<img" in text or "<IMG" in text:
         page.hidden_imgs = {n.mem_id for n in tree.css(_HIDDEN_IMGS)}
+        if "<noscript" in text or "<NOSCRIPT" in text:
+            page.noscript_srcs = {
+                src for block in _NOSCRIPT.findall(text) for src in _IMG_SRC.findall(block)
+            }
     deadline = time.monotonic() + TIME_BUDGET
     for i, node in enumerate(tree.css(_ELEMENTS)):
         if i % _BUDGET_EVERY == _BUDGET_EVERY - 1 and time.monotonic() > deadline:
