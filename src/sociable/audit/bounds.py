@@ -12,8 +12,9 @@ network's crawler reads such markup, so nothing a preview needs is lost by cappi
 - an element keeps its first :data:`MAX_ATTRIBUTES` attributes (duplicates already lose to
   the first in HTML, so the first ones are what counts).
 
-Pages that cannot reach either cap (nearly all) are returned untouched after two regex passes
-that run at C speed; only the others go through the tag-by-tag scanner below.
+Pages too small to hurt (under SCAN_FROM_TAGS tags) and without a very long tag are
+returned untouched after a count and one regex search at C speed; only the others go through
+the tag-by-tag scanner below.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from dataclasses import dataclass, field
 
 MAX_DEPTH = 512
 MAX_ATTRIBUTES = 256
+# Pages with fewer tags than this are not scanned for depth: lexbor's worst case on them
+# (every tag nested) is about SCAN_FROM_TAGS**2 steps, a fraction of a second, while the
+# scan would cost an ordinary page more than parsing it (any exact bound of the depth
+# needs the tags one by one: stray, misnested and table-shielded end tags defeat counts).
+SCAN_FROM_TAGS = 10_000
 
 VOID = frozenset(
     [
@@ -96,6 +102,98 @@ BREAKOUT = frozenset(
         "var",
     ]
 )
+# WHATWG "special" elements, and the scope boundaries an end tag cannot reach across.
+SPECIAL = frozenset(
+    [
+        "address",
+        "applet",
+        "area",
+        "article",
+        "aside",
+        "base",
+        "basefont",
+        "bgsound",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "caption",
+        "center",
+        "col",
+        "colgroup",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "iframe",
+        "img",
+        "input",
+        "keygen",
+        "li",
+        "link",
+        "listing",
+        "main",
+        "marquee",
+        "menu",
+        "meta",
+        "nav",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "ol",
+        "p",
+        "param",
+        "plaintext",
+        "pre",
+        "script",
+        "search",
+        "section",
+        "select",
+        "source",
+        "style",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "track",
+        "ul",
+        "wbr",
+        "xmp",
+    ]
+)
+SCOPE = frozenset(
+    ["applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"]
+)
 # Elements whose start tag closes an open element of the same family (optional end tags).
 _SIBLINGS = {
     "p": {"p"},
@@ -111,7 +209,6 @@ _SIBLINGS = {
 _END_SEARCH = 32
 
 # Start ("") and end ("/") tags with their names, for the depth bound.
-_OPEN_CLOSE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 # A start tag long enough to hold MAX_ATTRIBUTES attributes (each is at least 2 characters).
 _LONG_TAG = re.compile(r"<[A-Za-z][^<>]{" + str(2 * MAX_ATTRIBUTES) + ",}")
 _TAG = re.compile(r"<(?:(!--)|(/?)([A-Za-z][^\s/>]*))")
@@ -131,34 +228,13 @@ class Bounded:
     warnings: list[str] = field(default_factory=list)
 
 
-def max_depth_bound(text: str) -> int:
-    """An upper bound of the page's nesting depth: the most start tags of non-void elements
-    open at once, where an end tag closes only an element of its own name that is still
-    counted open (a stray end tag closes nothing, as in HTML; implied end tags only lower the
-    real depth)."""
-    counted: dict[str, int] = {}
-    total = top = 0
-    for slash, name in _OPEN_CLOSE.findall(text):
-        if slash:
-            c = counted.get(name, 0)
-            if c:
-                counted[name] = c - 1
-                total -= 1
-        elif name not in VOID:
-            counted[name] = counted.get(name, 0) + 1
-            total += 1
-            if total > top:
-                top = total
-    return top
-
-
 def bound_markup(text: str) -> Bounded:
     """``text`` with its nesting and attributes capped (unchanged when within both caps)."""
-    deep = max_depth_bound(text) > MAX_DEPTH
+    deep = text.count("<") > SCAN_FROM_TAGS
     wide = _LONG_TAG.search(text) is not None
     if not deep and not wide:
         return Bounded(text)
-    out = _scan(text)
+    out = _scan(text) if deep else _cap_long_tags(text)
     if out.depth_capped:
         out.warnings.append(
             f"elements nested deeper than {MAX_DEPTH} levels: {out.depth_capped} elements "
@@ -181,6 +257,30 @@ def _cap_attributes(tag: str, name_end: int, result: Bounded) -> str:
         return tag
     result.attributes_capped += len(attrs) - MAX_ATTRIBUTES
     return tag[:name_end] + " " + " ".join(attrs[:MAX_ATTRIBUTES]) + closing + ">"
+
+
+def _cap_long_tags(text: str) -> Bounded:
+    """Only the attribute cap, on the few tags long enough to need it (no depth scan)."""
+    result = Bounded(text)
+    parts: list[str] = []
+    copied = 0
+    for m in _LONG_TAG.finditer(text):
+        if m.start() < copied:
+            continue
+        name = _TAG.match(text, m.start())
+        end = _TAG_END.match(text, name.end()) if name else None
+        if name is None or end is None:
+            continue
+        result.tags_visited += 1
+        tag = text[m.start() : end.end()]
+        capped = _cap_attributes(tag, name.end() - m.start(), result)
+        if capped is not tag:
+            parts += [text[copied : m.start()], capped]
+            copied = end.end()
+    if parts:
+        parts.append(text[copied:])
+        result.text = "".join(parts)
+    return result
 
 
 def _scan(text: str) -> Bounded:
@@ -223,11 +323,17 @@ def _scan(text: str) -> Bounded:
                     copied = tag_end
                 continue
             low = max(0, len(stack) - _END_SEARCH)
+            special = name in SPECIAL
             for i in range(len(stack) - 1, low - 1, -1):
-                if stack[i] == name:
+                open_name = stack[i]
+                if open_name == name:
                     del stack[i:]
                     if foreign is not None and len(stack) <= foreign:
                         foreign = None
+                    break
+                # HTML ignores the end tag when a scope boundary (a table...) or, for a
+                # phrasing element, any special element is open above its element.
+                if open_name in SCOPE or (not special and open_name in SPECIAL):
                     break
             continue
         tag = text[start:tag_end]
