@@ -119,3 +119,26 @@ def test_any_markup_ends_within_the_depth_cap(runs: list[tuple[str, int]]) -> No
     assert _tree_depth(out.text) <= MAX_DEPTH + SLACK
     if html.count("<") <= MAX_DEPTH:  # cannot be deeper than the cap: nothing changes
         assert out.text == html
+
+
+def test_real_pages_are_never_cut(shared_dir) -> None:  # type: ignore[no-untyped-def]
+    # The caps are far beyond real markup: no page of the shared corpus is changed.
+    import base64
+    import json
+
+    pages = 0
+    for name in ("jacktuck+unfurl.jsonl", "scrapinghub+extruct.jsonl"):
+        for line in (shared_dir / "corpora" / "link-metadata" / name).open(encoding="utf-8"):
+            case = json.loads(line)
+            raw = case.get("html")
+            if raw is None:
+                raw = base64.b64decode(case["html_base64"]).decode("utf-8", "replace")
+            saved = bounds.SCAN_FROM_TAGS
+            bounds.SCAN_FROM_TAGS = 0  # run the full model on every page
+            try:
+                out = bound_markup(str(raw))
+            finally:
+                bounds.SCAN_FROM_TAGS = saved
+            assert out.text == raw and not out.warnings, case["id"]
+            pages += 1
+    assert pages == 88

@@ -212,7 +212,9 @@ _END_SEARCH = 32
 # A start tag long enough to hold MAX_ATTRIBUTES attributes (each is at least 2 characters).
 _LONG_TAG = re.compile(r"<[A-Za-z][^<>]{" + str(2 * MAX_ATTRIBUTES) + ",}")
 _TAG = re.compile(r"<(?:(!--)|(/?)([A-Za-z][^\s/>]*))")
-_TAG_END = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# Where a tag ends: as in the HTML tokenizer, a quote opens a value only right after "=";
+# possessive, so a page of unclosed quotes cannot make the regex backtrack.
+_TAG_END = re.compile(r"""(?:[^>=]++|=\s*+"[^"]*+"|=\s*+'[^']*+'|=)*+>""")
 _ATTR = re.compile(r"""[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
 
 
