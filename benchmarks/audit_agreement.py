@@ -334,12 +334,68 @@ OWN_CASES: list[dict[str, Any]] = [
         "html": '<script type="application/ld+json">{"@type":"Product","name":"Mug"}</script>',
         "expect": {"pinterest.card_type": "product", "pinterest.title": "Mug"},
     },
+    # Issue #12 part 6: what real pages did differently from the networks.
+    {
+        "id": "own/late-meta-charset-cjk",
+        "html_bytes": b"<html><head><script>var c = {" + b"a: 1, " * 7000 + b"};</script>"
+        b'<meta charset="shift_jis"><title>' + "東京の天気予報".encode("shift_jis") + b"</title>",
+        "expect": {"resolved.title": "東京の天気予報", "facebook.title": "東京の天気予報"},
+    },
+    {
+        "id": "own/undeclared-gb18030-detected",
+        "html_bytes": (
+            "<title>北京今日新闻：经济与文化的最新报道和评论</title><p>"
+            + "今天的新闻报道了经济发展、文化活动和社会生活的许多方面。" * 20
+        ).encode("gb18030"),
+        "expect": {"resolved.title": "北京今日新闻：经济与文化的最新报道和评论"},
+    },
+    {
+        "id": "own/jsonld-website-block-not-the-page",
+        "html": "<title>Page title</title><meta name=description content='Page text'>"
+        '<script type="application/ld+json">{"@type":"WebSite","name":"Acme",'
+        '"description":"About Acme","url":"https://example.com/"}</script>',
+        "expect": {
+            "resolved.title": "Page title",
+            "resolved.description": "Page text",
+            "mastodon.title": "Page title",
+            "pinterest.title": "Page title",
+        },
+    },
+    {
+        "id": "own/jsonld-main-entity-of-page",
+        "html": '<title>T</title><script type="application/ld+json">{"@graph":['
+        '{"@type":"NewsArticle","headline":"Other","url":"https://example.com/other"},'
+        '{"@type":"NewsArticle","headline":"This","mainEntityOfPage":"https://example.com/page"}'
+        "]}</script>",
+        "expect": {"resolved.title": "This", "mastodon.title": "This", "facebook.title": "T"},
+    },
+    {
+        "id": "own/first-image-skips-pixels-and-fallbacks",
+        "html": "<title>t</title><noscript><img src='https://px.example.net/t.gif'></noscript>"
+        "<video><img src=/fallback.png></video><img src=/icon.svg aria-hidden=true>"
+        "<img src=/p.gif width=1 height=1><img src=/h.png hidden>"
+        "<img src='data:image/gif;base64,R0lGOD'><img src=/count.php><img src=/real.jpg>",
+        "expect": {
+            "resolved.image": "https://example.com/real.jpg",
+            "pinterest.image": "https://example.com/real.jpg",
+        },
+    },
+    {
+        "id": "own/domain-site-name-without-www",
+        "url": "https://www.example.com/page",
+        "html": "<meta property=og:title content=t>",
+        "expect": {
+            "resolved.site_name": "example.com",
+            "facebook.site_name": "EXAMPLE.COM",
+            "linkedin.site_name": "example.com",
+        },
+    },
 ]
 
 
 def run_own(res: Result) -> None:
-    url = "https://example.com/page"
     for case in OWN_CASES:
+        url = case.get("url", "https://example.com/page")
         raw = case.get("html_bytes") or case["html"].encode("utf-8")
         meta = extract(raw, url)
         cards = {n: c.as_dict() for n, c in build_cards(meta).items()}

@@ -24,6 +24,11 @@ SOURCES = {
         "the files of conformance/, plus config/v1.json, v2.json, v3.json saved as "
         "config-v1.json, config-v2.json, config-v3.json"
     ),
+    "corpora/link-metadata": (
+        "the test pages of https://github.com/jacktuck/unfurl at a1b5a97f (test/**) and "
+        "https://github.com/scrapinghub/extruct at a31daaad (tests/samples/**), exported one "
+        "case a line to jacktuck+unfurl.jsonl and scrapinghub+extruct.jsonl (see its SOURCE.md)"
+    ),
     "datasets/instagram_kharwal": (
         "https://github.com/amankharwal/Website-data at 6c3f3ebde421a9d5a57105d47fbd259605faf545: "
         "'Instagram data.csv' saved as Instagram_data.csv"

@@ -111,3 +111,69 @@ def test_pinterest_product() -> None:
     )
     assert cards["pinterest"].card_type == "product"
     assert cards["pinterest"].title == "Mug"
+
+
+def test_a_website_jsonld_block_does_not_beat_the_title_or_description() -> None:
+    meta, cards = cards_for(
+        "<title>Page title</title><meta name=description content='Page description'>"
+        '<script type="application/ld+json">{"@type":"WebSite","name":"Acme",'
+        '"description":"All about Acme","url":"https://example.com/"}</script>'
+    )
+    r = resolved(meta)
+    assert (r["title"], r["description"]) == ("Page title", "Page description")
+    assert cards["mastodon"].title == "Page title"
+
+
+def test_jsonld_only_from_the_main_entity() -> None:
+    ld = (
+        '{"@graph":[{"@type":"WebSite","name":"Acme"},'
+        '{"@type":"NewsArticle","headline":"Other story","url":"https://example.com/other"},'
+        '{"@type":"NewsArticle","headline":"This story","description":"LD desc",'
+        '"mainEntityOfPage":{"@id":"https://example.com/post"}}]}'
+    )
+    meta, cards = cards_for(f'<title>T</title><script type="application/ld+json">{ld}</script>')
+    assert meta.main_entity() is not None
+    assert resolved(meta)["title"] == "This story"
+    assert cards["mastodon"].title == "This story"
+    assert cards["mastodon"].description == "LD desc"
+    # Two candidate items and no pointer to the page: neither speaks for it.
+    two = ld.replace('"mainEntityOfPage":{"@id":"https://example.com/post"}', '"x":1')
+    meta, cards = cards_for(f'<title>T</title><script type="application/ld+json">{two}</script>')
+    assert meta.main_entity() is None and cards["mastodon"].title == "T"
+
+
+def test_first_image_fallback_skips_pixels_hidden_and_fallback_images() -> None:
+    meta, cards = cards_for(
+        "<title>t</title><body>"
+        "<noscript><img src='https://px.example.net/t.gif'></noscript>"
+        "<video poster=/p.jpg><img src=/video-fallback.png></video>"
+        "<img src=/icon.svg aria-hidden=true>"
+        "<span aria-hidden=true><img src=/deco.png></span>"
+        "<img src=/pixel.gif width=1 height=1>"
+        "<img src=/hidden.png hidden><img src=/none.png style='display: none'>"
+        "<img src='data:image/gif;base64,R0lGOD'>"
+        "<img src=/counter.php><img src=/tracker.js?x=1>"
+        "<img src=/real.jpg alt=Real></body>"
+    )
+    assert resolved(meta)["image"] == "https://example.com/real.jpg"
+    assert cards["pinterest"].image == "https://example.com/real.jpg"
+    assert len(meta.images) == 11  # all kept for the alt-text checks
+    assert [i.skip is None for i in meta.images].count(True) == 1
+
+
+def test_domain_site_name_drops_www() -> None:
+    meta = extract(b"<meta property=og:title content=t>", "https://www.example.com/a")
+    cards = build_cards(meta)
+    assert resolved(meta)["site_name"] == "example.com"
+    assert cards["facebook"].site_name == "EXAMPLE.COM"
+    assert cards["linkedin"].site_name == "example.com"
+    assert cards["slack"].site_name == "example.com"
+
+
+def test_a_noscript_pixel_in_the_head_is_not_the_first_image() -> None:
+    # lexbor parses <noscript> with scripting off: in the head the <img> leaves it.
+    meta, _ = cards_for(
+        "<title>t</title><noscript><img src='https://px.example.net/t.gif'></noscript>"
+        "<img src=/real.jpg>"
+    )
+    assert resolved(meta)["image"] == "https://example.com/real.jpg"

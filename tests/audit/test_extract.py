@@ -317,3 +317,31 @@ def test_fast_link_resolution_equals_urljoin(base: str, href: str) -> None:
     except ValueError:  # e.g. "//[": resolve() keeps such a value as written
         expected = value
     assert _Resolver(base)(href) == expected
+
+
+def test_late_meta_charset_in_a_large_head_is_found() -> None:
+    # A CJK page whose <meta charset> comes after 40 KB of inline script (real pages do).
+    title = "東京の天気予報と週間の気温"
+    html = (
+        b"<html><head><script>var config = {" + b"a: 1, " * 7000 + b"};</script>"
+        b'<meta charset="shift_jis"><title>' + title.encode("shift_jis") + b"</title>"
+        b"</head><body></body></html>"
+    )
+    meta = extract(html, URL)
+    assert meta.encoding_source == "meta" and meta.encoding == "shift_jis"
+    assert meta.title == title
+
+
+def test_undeclared_cjk_page_uses_the_detector_before_cp1252() -> None:
+    title = "北京今日新闻：经济与文化的最新报道和评论"
+    body = "<p>" + "今天的新闻报道了经济发展、文化活动和社会生活的许多方面。" * 20 + "</p>"
+    html = f"<html><head><title>{title}</title></head><body>{body}</body></html>"
+    meta = extract(html.encode("gb18030"), URL)
+    assert meta.title == title
+    assert meta.encoding_source == "default"
+    assert any("detected" in p for p in meta.encoding_problems)  # still a finding (SMO)
+
+
+def test_latin_text_without_declaration_still_falls_back_to_cp1252() -> None:
+    meta = extract("<title>Grüße “quoted”</title>".encode("cp1252"), URL)
+    assert meta.title == "Grüße “quoted”"

@@ -141,3 +141,24 @@ def test_feed_and_oembed_parsers_never_raise(body: bytes, status: int | None) ->
     assert feed.ok or feed.error
     result = parse_oembed("http://x/o", status, body, None)
     assert result.ok == (status == 200 and result.error is None)
+
+
+def test_one_page_one_html_score_in_folder_preview_and_live(site: Site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sociable.audit.files import audit_files
+    from sociable.audit.preview import preview
+
+    build(site)
+    html = good_page(site, "/a")
+    (tmp_path / "a.html").write_text(html)
+    (tmp_path / "robots.txt").write_text("User-agent: Twitterbot\nDisallow: /\n")
+    folder = next(audit_files(tmp_path / "a.html", site.url("/")))
+    assert folder.url == site.url("/a.html")
+    site.html("/a.html", html)
+    live = next(r for r in run(site)[0] if r.url == site.url("/a"))
+    shown = preview(html.encode(), site.url("/a.html"))
+    assert shown["score_from_fetch"] == []  # no fetch: every counted check read the HTML
+    # The three paths may differ in score, and when they do the report names the checks
+    # that read fetch-only facts; the HTML alone always scores the same.
+    assert len({folder.score, live.score, shown["score"]}) > 1
+    assert folder.html_score == live.html_score == shown["html_score"] == shown["score"]
+    assert "SMO701" in folder.score_from_fetch and "SMO701" in live.score_from_fetch

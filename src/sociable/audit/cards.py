@@ -127,8 +127,21 @@ def _host(url: str) -> str:
         return ""
 
 
+def _site_host(url: str) -> str | None:
+    """The domain a network shows when the page names no site: without ``www.``."""
+    host = _host(url)
+    return (host[4:] if host.startswith("www.") else host) or None
+
+
 def _jsonld_value(meta: PageMeta, types: Sequence[str] | None, key: str) -> str | None:
-    items = meta.jsonld_of_type(*types) if types else meta.jsonld_items()
+    """``key`` of the page's main JSON-LD entity (of one of ``types`` when given): other
+    items (a WebSite block naming the site, an Organization) say nothing about the page."""
+    main = meta.main_entity()
+    items = [main] if main is not None else []
+    if types and main is not None:
+        t = main.get("@type")
+        if not any(isinstance(n, str) and n in types for n in (t if isinstance(t, list) else [t])):
+            items = []
     for item in items:
         value = item.get(key)
         if isinstance(value, list):
@@ -141,7 +154,8 @@ def _jsonld_value(meta: PageMeta, types: Sequence[str] | None, key: str) -> str 
 
 
 def _first_img(meta: PageMeta) -> str | None:
-    return meta.images[0].src if meta.images else None
+    """The first <img> a person sees: not a pixel, hidden, data: URL or no-script fallback."""
+    return next((i.src for i in meta.images if i.skip is None), None)
 
 
 def resolved(meta: PageMeta) -> dict[str, str | None]:
@@ -191,7 +205,7 @@ def resolved(meta: PageMeta) -> dict[str, str | None]:
             p.tag("og:site_name"),
             ("json-ld publisher", lambda: _jsonld_value(meta, None, "publisher")),
             p.tag("application-name"),
-            ("host", lambda: _host(meta.url) or None),
+            ("host", lambda: _site_host(meta.url)),
         ),
         "type": p.pick(
             card,
@@ -256,7 +270,7 @@ def facebook(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
     c.description = p.pick(c, "description", p.tag("og:description"), p.tag("description"))
     c.image = p.pick(c, "image", p.tag("og:image"), p.tag("og:image:url"))
     c.image_alt = meta.first("og:image:alt")
-    c.site_name = _host(meta.first("og:url") or meta.url).upper() or None
+    c.site_name = (_site_host(meta.first("og:url") or meta.url) or "").upper() or None
     c.source["site_name"] = "domain (Facebook shows the domain, not og:site_name)"
     c.card_type = _fb_layout(c.image, fetch)
     if not c.image:
@@ -282,7 +296,7 @@ def x(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
         c, "image", p.tag("twitter:image"), p.tag("twitter:image:src"), p.tag("og:image")
     )
     c.image_alt = meta.first("twitter:image:alt") or meta.first("og:image:alt")
-    c.site_name = meta.first("twitter:site") or _host(meta.url) or None
+    c.site_name = meta.first("twitter:site") or _site_host(meta.url)
     if not c.card_type:
         if c.title:
             c.card_type = "summary"
@@ -302,7 +316,7 @@ def linkedin(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
     c.title = p.pick(c, "title", p.tag("og:title"), ("<title>", lambda: meta.title))
     c.description = p.pick(c, "description", p.tag("og:description"), p.tag("description"))
     c.image = p.pick(c, "image", p.tag("og:image"))
-    c.site_name = _host(meta.url) or None
+    c.site_name = _site_host(meta.url)
     c.card_type = "article" if c.image else "link"
     return _finish(c, meta)
 
@@ -336,7 +350,7 @@ def slack(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
         "site_name",
         oe("provider_name"),
         p.tag("og:site_name"),
-        ("host", lambda: _host(meta.url) or None),
+        ("host", lambda: _site_host(meta.url)),
     )
     for i in (1, 2):
         label, data = meta.first(f"twitter:label{i}"), meta.first(f"twitter:data{i}")
@@ -437,7 +451,7 @@ def bluesky(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
     c.title = p.pick(c, "title", p.tag("og:title"), ("<title>", lambda: meta.title))
     c.description = p.pick(c, "description", p.tag("og:description"), p.tag("description"))
     c.image = p.pick(c, "image", p.tag("og:image"))
-    c.site_name = _host(meta.url) or None
+    c.site_name = _site_host(meta.url)
     c.card_type = "external"
     c.notes.append("the posting client builds the card when the post is written")
     return _finish(c, meta)
@@ -448,7 +462,7 @@ def whatsapp(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
     c.title = p.pick(c, "title", p.tag("og:title"), ("<title>", lambda: meta.title))
     c.description = p.pick(c, "description", p.tag("og:description"), p.tag("description"))
     c.image = p.pick(c, "image", p.tag("og:image"))
-    c.site_name = _host(meta.url) or None
+    c.site_name = _site_host(meta.url)
     c.card_type = "link"
     return _finish(c, meta)
 
@@ -465,7 +479,7 @@ def pinterest(meta: PageMeta, fetch: FetchInfo | None = None) -> Card:
     c.description = p.pick(c, "description", p.tag("og:description"), p.tag("description"))
     c.image = p.pick(c, "image", p.tag("og:image"), ("first <img>", lambda: _first_img(meta)))
     c.image_alt = meta.first("og:image:alt")
-    c.site_name = meta.first("og:site_name") or _host(meta.url) or None
+    c.site_name = meta.first("og:site_name") or _site_host(meta.url)
     if meta.jsonld_of_type("Product"):
         c.card_type = "product"
     elif meta.jsonld_of_type("Recipe"):

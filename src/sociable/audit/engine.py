@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from sociable.audit.cards import build_cards, resolved
 from sociable.audit.context import FetchInfo
@@ -37,6 +38,20 @@ def _broken(fetch: FetchInfo | None) -> str | None:
     if fetch.status is not None and fetch.status >= 400:
         return f"HTTP {fetch.status}"
     return None
+
+
+class _Watched:
+    """A FetchInfo that remembers whether a check read it (so the report can say which
+    counted checks rest on facts only a fetch gives)."""
+
+    __slots__ = ("_fetch", "read")
+
+    def __init__(self, fetch: FetchInfo) -> None:
+        self._fetch, self.read = fetch, False
+
+    def __getattr__(self, name: str) -> Any:
+        self.read = True
+        return getattr(self._fetch, name)
 
 
 def audit_page(
@@ -75,13 +90,20 @@ def audit_page(
     )
     findings: list[Finding] = []
     outcomes: list[tuple[str, str, bool]] = []
+    html_outcomes: list[tuple[str, str, bool]] = []  # checks that read the HTML alone
+    from_fetch: list[str] = []
     not_checked: list[str] = []
+    watched = _Watched(fetch) if fetch is not None else None
+    if watched is not None:
+        ctx.fetch = cast(FetchInfo, watched)
     for chk in CHECKS:
         rule = chk.rule
         if rule_filter is not None and not rule_filter.enabled(rule.code):
             continue
         if error and rule.category != "crawlers":
             continue
+        if watched is not None:
+            watched.read = False
         try:
             result = chk.fn(ctx)
         except Exception:  # a bug in one check must not stop the audit of a site
@@ -94,7 +116,12 @@ def audit_page(
             not_checked.append(rule.code)
             continue
         assert isinstance(result, list)
-        outcomes.append((rule.category, rule.severity.value, not result))
+        outcome = (rule.category, rule.severity.value, not result)
+        outcomes.append(outcome)
+        if watched is not None and watched.read:
+            from_fetch.append(rule.code)
+        else:
+            html_outcomes.append(outcome)
         for message, evidence in result:
             findings.append(
                 Finding(
@@ -112,6 +139,8 @@ def audit_page(
     return PageReport(
         url=url,
         score=page_score(categories),
+        html_score=page_score(category_scores(html_outcomes)),
+        score_from_fetch=from_fetch,
         categories=categories,
         resolved=ctx.resolved,
         cards={name: card.as_dict() for name, card in cards.items()},

@@ -11,23 +11,33 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from sociable.audit.bounds import bound_markup
 from sociable.audit.meta import ImageRef, JsonLdBlock, LinkRef, PageMeta, ShareLink
 
 # Pages are parsed up to this many bytes; the rest is ignored with a warning (no social
 # crawler reads further, and a 50 MB page must not take the audit down).
 MAX_PARSE_BYTES = 5 * 1024 * 1024
 SLACK_LIMIT = 32 * 1024
+# A backstop for the element pass (the caps in audit.bounds already make it linear): past
+# this many seconds the remaining elements are skipped with a warning.
+TIME_BUDGET = 5.0
+_BUDGET_EVERY = 1024  # elements between clock reads
 
 _WS = re.compile(r"[ \t\n\f\r]+")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE
 )
+# Where the head ends: a <meta charset> anywhere before it counts (browsers find a late one
+# by re-decoding; the WHATWG prescan alone reads only the first 1024 bytes).
+_HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.IGNORECASE)
+HEAD_SCAN_BYTES = 64 * 1024  # when the page has no </head> nor <body>
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
 _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;[^,;]*)*)")
 _CDATA = re.compile(
@@ -98,7 +108,8 @@ def sniff_encoding(
     """``(codec, source, declared meta charset, warnings)``: BOM, then HTTP, then meta."""
     warnings: list[str] = []
     declared: str | None = None
-    m = _META_CHARSET.search(html[:4096])
+    end = _HEAD_END.search(html, 0, MAX_PARSE_BYTES)
+    m = _META_CHARSET.search(html, 0, end.start() if end else HEAD_SCAN_BYTES)
     if m:
         declared = m.group(1).decode("ascii", "replace")
     if html.startswith(codecs.BOM_UTF8):
@@ -130,13 +141,31 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+def detect(html: bytes) -> str | None:
+    """The charset a maintained detector (charset-normalizer) finds, or None."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(html[: HEAD_SCAN_BYTES * 4]).best()
+    return _codec(best.encoding) if best is not None else None
+
+
 def decode(html: bytes, codec: str, warnings: list[str]) -> tuple[str, str]:
-    """Decode strictly; on bad bytes say so and fall back (UTF-8 -> windows-1252)."""
+    """Decode strictly; on bad bytes say so and fall back (UTF-8 -> the detector's guess ->
+    windows-1252)."""
     try:
         return html.decode(codec), codec
     except UnicodeDecodeError:
         pass
     if codec in ("utf-8", "utf-8-sig"):
+        guess = detect(html)
+        if guess and guess not in ("utf-8", "cp1252", "ascii"):
+            try:
+                text = html.decode(guess)
+            except (UnicodeDecodeError, LookupError):
+                pass
+            else:
+                warnings.append(f"bytes are not valid UTF-8; decoded as {guess} (detected)")
+                return text, guess
         try:
             text = html.decode("cp1252")
         except UnicodeDecodeError:
@@ -422,11 +451,60 @@ def _link_header(meta: PageMeta, value: str) -> None:
 class _Page:
     """State of one extraction pass."""
 
-    __slots__ = ("host", "meta", "resolve_link", "seen")
+    __slots__ = ("hidden_imgs", "host", "meta", "noscript_srcs", "resolve_link", "seen")
 
     def __init__(self, meta: PageMeta, host: str, resolve_link: _Resolver) -> None:
         self.meta, self.host, self.resolve_link = meta, host, resolve_link
         self.seen: set[str] = set()
+        self.hidden_imgs: set[int] = set()
+        self.noscript_srcs: set[str] = set()
+
+
+# Images no one sees as the page's picture: fallbacks for no-script and old browsers, and
+# images inside hidden or aria-hidden containers (one query; lexbor runs it in C).
+_HIDDEN_IMGS = (
+    "noscript img, video img, audio img, object img, template img, "
+    "[aria-hidden=true] img, [hidden] img"
+)
+_NOT_IMAGE_FILES = (
+    ".js",
+    ".css",
+    ".html",
+    ".htm",
+    ".php",
+    ".asp",
+    ".aspx",
+    ".json",
+    ".txt",
+    ".pdf",
+    ".xml",
+)
+# <noscript> in the head is parsed (scripting off) so that an <img> in it leaves it: find
+# such images in the markup itself.
+_NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _tiny(value: str | None) -> bool:
+    digits = (value or "").strip().removesuffix("px")
+    return digits.isdigit() and int(digits) <= 1
+
+
+def _image_skip(attrs: Mapping[str, str | None], src: str) -> str | None:
+    """Why this <img> cannot be a page's picture, or None."""
+    if src.lower().startswith("data:"):
+        return "data: URL"
+    if (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return "aria-hidden"
+    if "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or ""):
+        return "hidden"
+    if _tiny(attrs.get("width")) or _tiny(attrs.get("height")):
+        return "1x1 or smaller (a tracking pixel)"
+    path = src.split("?", 1)[0].split("#", 1)[0].lower()
+    if path.endswith(_NOT_IMAGE_FILES):
+        return "not an image file"
+    return None
 
 
 def _on_meta(page: _Page, node: LexborNode) -> None:
@@ -520,12 +598,21 @@ def _on_img(page: _Page, node: LexborNode) -> None:
     if not src:
         return
     alt = attrs.get("alt")
+    hidden = (page.hidden_imgs and node.mem_id in page.hidden_imgs) or (
+        page.noscript_srcs and src.strip() in page.noscript_srcs
+    )
+    skip = (
+        "inside <noscript>, <video> or a hidden element"
+        if hidden
+        else _image_skip(attrs, src.strip())
+    )
     page.meta.images.append(
         ImageRef(
             resolve(page.meta.base_url, src) or src,
             collapse(alt) if alt is not None else None,
             attrs.get("width"),
             attrs.get("height"),
+            skip,
         )
     )
 
@@ -581,7 +668,10 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
     meta.warnings.extend(problems)
     meta.non_ascii = not body.isascii()
     meta.encoding = "utf-8" if used == "utf-8-sig" else used
-    tree = LexborHTMLParser(text)
+    bounded = bound_markup(text)
+    meta.warnings.extend(bounded.warnings)
+    meta.capped = bool(bounded.depth_capped or bounded.attributes_capped)
+    tree = LexborHTMLParser(bounded.text)
 
     root = tree.css_first("html")
     if root is not None:
@@ -596,7 +686,21 @@ def _extract(html: bytes, url: str, headers: Mapping[str, str] | None) -> PageMe
 
     # One pass over the elements of interest (a css query per tag walks the tree each time).
     page = _Page(meta, _host(url), _Resolver(b))
-    for node in tree.css(_ELEMENTS):
+    if "<img" in text or "<IMG" in text:
+        page.hidden_imgs = {n.mem_id for n in tree.css(_HIDDEN_IMGS)}
+        if "<noscript" in text or "<NOSCRIPT" in text:
+            page.noscript_srcs = {
+                src for block in _NOSCRIPT.findall(text) for src in _IMG_SRC.findall(block)
+            }
+    deadline = time.monotonic() + TIME_BUDGET
+    for i, node in enumerate(tree.css(_ELEMENTS)):
+        if i % _BUDGET_EVERY == _BUDGET_EVERY - 1 and time.monotonic() > deadline:
+            meta.capped = True
+            meta.warnings.append(
+                f"reading the page took over {TIME_BUDGET:g} s: elements after the first "
+                f"{i} of interest were skipped"
+            )
+            break
         handler = _HANDLERS.get(node.tag or "")
         if handler is not None:
             handler(page, node)

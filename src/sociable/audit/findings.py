@@ -62,6 +62,12 @@ class PageReport:
     # A per-page error (fetch failed, not HTML); the page is still reported.
     error: str | None = None
     tags: dict[str, list[str]] = field(default_factory=dict)
+    # The same page scores the same from its HTML alone wherever it is audited (folder,
+    # preview, live): ``html_score`` counts only the checks that read nothing but the HTML
+    # and its URL; ``score_from_fetch`` names the counted checks that also read facts only
+    # a fetch (or the folder's files) gives (status, robots.txt, image sizes, feeds...).
+    html_score: int = 100
+    score_from_fetch: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -72,6 +78,8 @@ class PageReport:
             "cards": self.cards,
             "findings": [f.as_dict() for f in self.findings],
             "not_checked": self.not_checked,
+            "html_score": self.html_score,
+            "score_from_fetch": self.score_from_fetch,
         }
         if self.error:
             out["error"] = self.error

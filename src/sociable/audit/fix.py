@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from selectolax.lexbor import LexborHTMLParser
 
+from sociable.audit.bounds import bound_markup
 from sociable.audit.extract import collapse, decode, extract, looks_binary, sniff_encoding
 from sociable.audit.files import (
     FEED_FILES,
@@ -88,7 +89,7 @@ class FileFix:
 
 
 def _first_paragraph(html: str) -> str | None:
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(bound_markup(html).text)
     for node in tree.css("main p, article p, p"):
         text = collapse(node.text(deep=True))
         if text and len(text) >= 40:
@@ -97,7 +98,7 @@ def _first_paragraph(html: str) -> str | None:
 
 
 def _h1(html: str) -> str | None:
-    node = LexborHTMLParser(html).css_first("h1")
+    node = LexborHTMLParser(bound_markup(html).text).css_first("h1")
     return collapse(node.text(deep=True)) if node is not None else None
 
 

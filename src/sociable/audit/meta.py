@@ -56,6 +56,9 @@ class ImageRef:
     alt: str | None  # None = no alt attribute; "" = decorative (present but empty)
     width: str | None = None
     height: str | None = None
+    # Why no network would take this image as a page's picture (tracking pixel, hidden,
+    # inside <noscript>/<video>, data: URL, not an image file); None = a candidate.
+    skip: str | None = None
 
 
 @dataclass(slots=True)
@@ -100,6 +103,9 @@ class PageMeta:
     # URL-valued meta keys whose value was written relative (crawlers expect absolute URLs).
     relative_url_keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # True when the page hit a parsing cap (nesting depth, attributes, time budget): the
+    # warnings say which; what lies beyond the cap was not read.
+    capped: bool = False
 
     def first(self, key: str) -> str | None:
         """The first non-empty value of a meta key (Open Graph: the first wins)."""
@@ -146,5 +152,51 @@ class PageMeta:
                 out.append(item)
         return out
 
+    def main_entity(self) -> dict[str, Any] | None:
+        """The JSON-LD item the page is about, or None: the item the page's ``mainEntity``
+        or ``mainEntityOfPage`` points to, else the one whose ``url``/``@id`` is the page,
+        else the only item that is not about the site (WebSite, Organization, breadcrumbs).
+        A ``WebSite`` block naming the site never speaks for the page."""
+        items = [i for i in self.jsonld_items() if not _about_site(i)]
+        pages = {_same(u) for u in (self.url, self.canonical, self.first("og:url")) if u}
+        for item in items:
+            target = item.get("mainEntityOfPage")
+            if target is True or _same(_ref(target)) in pages:
+                return item
+        for item in self.jsonld_items():  # a WebPage block naming its main entity
+            inner = item.get("mainEntity")
+            if isinstance(inner, dict) and not _about_site(inner):
+                return inner
+        for item in items:
+            if _same(_ref(item.get("url"))) in pages or _same(_ref(item.get("@id"))) in pages:
+                return item
+        return items[0] if len(items) == 1 else None
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_SITE_TYPES = frozenset(
+    {"WebSite", "Organization", "Corporation", "Brand", "BreadcrumbList", "SiteNavigationElement",
+     "SearchAction", "ImageObject", "Person", "LocalBusiness"}
+)  # fmt: skip
+
+
+def _about_site(item: dict[str, Any]) -> bool:
+    t = item.get("@type")
+    names = t if isinstance(t, list) else [t]
+    return any(isinstance(n, str) and n in _SITE_TYPES for n in names)
+
+
+def _ref(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("url")
+    return value if isinstance(value, str) else None
+
+
+def _same(url: str | None) -> str | None:
+    """A URL compared loosely: no fragment, no trailing slash, scheme-less."""
+    if not url:
+        return None
+    url = url.split("#", 1)[0].rstrip("/")
+    return url.split("://", 1)[-1]

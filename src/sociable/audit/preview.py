@@ -36,6 +36,8 @@ def from_report(report: PageReport) -> dict[str, Any]:
         "score": report.score,
         "categories": report.categories,
         "not_checked": report.not_checked,
+        "html_score": report.html_score,
+        "score_from_fetch": report.score_from_fetch,
     }
     if report.error:
         out["error"] = report.error

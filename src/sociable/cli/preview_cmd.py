@@ -75,6 +75,13 @@ def preview(
 def _print_text(data: dict[str, Any]) -> None:
     out = console.print
     out(f"[bold]{escape(data['url'])}[/]  score {data['score']}/100")
+    if data.get("score_from_fetch"):
+        codes = ", ".join(data["score_from_fetch"])
+        out(
+            f"  from the HTML alone: {data['html_score']}/100 (the same in a folder audit); "
+            f"also counted, from the fetch: {codes}",
+            markup=False,
+        )
     if data.get("error"):
         out(f"[red]error:[/] {escape(data['error'])}")
     out("\n[bold]resolved[/]")

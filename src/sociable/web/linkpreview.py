@@ -16,6 +16,7 @@ import httpx
 
 from sociable import net
 from sociable.audit.cards import NETWORKS
+from sociable.audit.context import FetchInfo
 from sociable.config import Settings, private_hosts_hint
 from sociable.content.utm import is_http_url
 
@@ -54,9 +55,11 @@ def _fetch(url: str, pol: net.NetPolicy) -> dict[str, Any]:
                 return {"error": f"the page answered HTTP {response.status_code}"}
             body = net.read_capped_sync(response, pol.max_bytes)
             final = str(response.url)
+            headers = {k.lower(): v for k, v in response.headers.items()}
     except (net.FetchError, httpx.HTTPError, httpx.InvalidURL) as exc:
         return {"error": str(exc) or type(exc).__name__}
-    result = preview(body, final)
+    # The headers carry the charset (Content-Type) and Link: canonical, as for the audit.
+    result = preview(body, final, FetchInfo(url=url, final_url=final, headers=headers))
     return {"url": final, "cards": result.get("cards", {})}
 
 
