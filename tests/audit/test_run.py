@@ -162,3 +162,15 @@ def test_one_page_one_html_score_in_folder_preview_and_live(site: Site, tmp_path
     assert len({folder.score, live.score, shown["score"]}) > 1
     assert folder.html_score == live.html_score == shown["html_score"] == shown["score"]
     assert "SMO701" in folder.score_from_fetch and "SMO701" in live.score_from_fetch
+    # Each report says so where the scores differ: text and HTML alike.
+    from sociable.audit.report import html_report, text
+    from sociable.audit.score import SiteScore
+
+    differing = [r for r in (folder, live) if r.score != r.html_score]
+    assert differing  # the preview scored the HTML alone, so at least one of these differs
+    for report in differing:
+        written = io.StringIO()
+        text.write([report], written, SiteScore())
+        assert f"from the HTML alone {report.html_score}/100" in written.getvalue()
+        assert "SMO701" in written.getvalue().split("from the HTML alone", 1)[1]
+        assert f"from the HTML alone {report.html_score}/100" in html_report.page_html(report)

@@ -69,6 +69,16 @@ class PageReport:
     html_score: int = 100
     score_from_fetch: list[str] = field(default_factory=list)
 
+    def score_note(self) -> str | None:
+        """Why this page's score may differ from its score elsewhere, or None if it cannot."""
+        if not self.score_from_fetch or self.score == self.html_score:
+            return None
+        return (
+            f"from the HTML alone {self.html_score}/100, the same in a folder audit, preview "
+            f"and a live audit; the rest comes from facts only this run had, read by "
+            f"{', '.join(self.score_from_fetch)}"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "url": self.url,

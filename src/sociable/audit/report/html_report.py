@@ -127,6 +127,8 @@ def page_html(report: PageReport, open_: bool = False) -> str:
         f'<span class="{_cls(report.score)}">{report.score}</span> {e(report.url)} '
         f"({len(report.findings)} findings)</summary>"
     ]
+    if note := report.score_note():
+        out.append(f'<p class="note">Score: {e(note)}</p>')
     if report.error:
         out.append(f'<p class="bad">Error: {e(report.error)}</p>')
     for f in report.findings:

@@ -16,6 +16,8 @@ def write(reports: Iterable[PageReport], out: TextIO, site: SiteScore) -> None:
         if report.error:
             out.write(f"  [error: {report.error}]")
         out.write("\n")
+        if note := report.score_note():
+            out.write(f"  score: {note}\n")
         for f in report.findings:
             out.write(f"  {f.code} {f.severity:<7} {f.message}\n")
             out.write(f"      evidence: {f.evidence}\n")
