@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from sqlalchemy import select
 
 from sociable.errors import UserError
 from sociable.publish.importers import detect_format, parse_hootsuite_date, split_list
+from sociable.store.models.publish import Post
 from tests.publish.calendar_env import Env, make_env, write
 
 HEADER = "scheduled_at,accounts,text,media,alt_text,link,first_comment,labels\n"
@@ -62,6 +65,41 @@ def test_import_our_columns_then_export_round_trips(env: Env, tmp_path: Path) ->
     second = tmp_path / "out2.csv"
     assert env.run("export", str(second)).code == 0
     assert second.read_text() == first.read_text()
+
+
+def test_export_writes_media_relative_to_the_workspace_folder_so_a_moved_install_reimports(
+    env: Env, tmp_path: Path
+) -> None:
+    folder = env.media_dir()
+    (folder / "shots").mkdir()
+    Image.new("RGB", (1200, 675), (20, 160, 60)).save(folder / "shots" / "field.png")
+    source = write(
+        tmp_path / "in.csv",
+        HEADER + "2030-04-02T09:00+02:00,mastodon,A green field,shots/field.png,Grass,,,\n",
+    )
+    assert env.run("import", str(source)).code == 0
+    out = tmp_path / "out.csv"
+    assert env.run("export", str(out)).code == 0
+    (row,) = csv.DictReader(io.StringIO(out.read_text()))
+    assert row["media"] == "shots/field.png"  # not the server's absolute path
+    assert str(env.dir) not in out.read_text() and str(folder.resolve()) not in out.read_text()
+    with env.db.session() as session:  # connectors still get the real file
+        (stored,) = session.scalars(select(Post)).all()
+        assert stored.media and Path(stored.media[0]["path"]) == (folder / "shots" / "field.png")
+
+    # Move the whole install (config and media folder) elsewhere; the export still imports.
+    assert env.run("post", "cancel", "1").code == 0
+    env.dir = Path(shutil.move(env.dir, tmp_path / "moved"))
+    result = env.run("import", str(out))
+    assert result.code == 0, result.err
+    with env.db.session() as session:
+        newest = session.scalars(select(Post).order_by(Post.id.desc())).first()
+        assert newest is not None and newest.media
+        moved_file = (tmp_path / "moved" / folder.relative_to(tmp_path / "ws")) / "shots"
+        assert Path(newest.media[0]["path"]) == (moved_file / "field.png").resolve()
+    again = tmp_path / "again.csv"
+    assert env.run("export", str(again)).code == 0
+    assert again.read_text() == out.read_text()
 
 
 def test_any_bad_row_imports_nothing_and_names_row_and_column(env: Env, tmp_path: Path) -> None:

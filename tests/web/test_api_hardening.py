@@ -81,6 +81,18 @@ def test_media_outside_the_workspace_folder_is_refused_without_telling_if_it_exi
     assert _posts(web) == 0
 
 
+def test_a_bad_media_file_is_named_without_the_server_path(
+    web: WebApp, owner: httpx.Client
+) -> None:
+    folder = _folder(web)
+    (folder / "empty.png").write_bytes(b"")
+    r = _post(owner, media=["empty.png"])
+    assert r.status_code in (400, 422), r.text
+    assert "empty.png" in r.text and str(folder.resolve()) not in r.text
+    assert str(web.media_dir) not in r.text
+    assert _posts(web) == 0
+
+
 def test_media_in_the_workspace_folder_or_an_uploaded_asset_is_taken(
     web: WebApp, owner: httpx.Client
 ) -> None:
@@ -88,7 +100,15 @@ def test_media_in_the_workspace_folder_or_an_uploaded_asset_is_taken(
     Image.new("RGB", (1200, 675), (10, 90, 200)).save(folder / "bike.png")
     r = _post(owner, media=["bike.png"], alt=["A blue bike"])
     assert r.status_code == 201, r.text
-    assert r.json()["media"][0]["path"] == str((folder / "bike.png").resolve())
+    first = r.json()
+    # The answer shows the reference a client can send back, never the server's path ...
+    assert first["media"][0]["path"] == "bike.png" and first["media"][0]["alt"] == "A blue bike"
+    assert str(web.media_dir) not in r.text and str(folder.resolve()) not in r.text
+    # ... while the stored path stays the real file, for the connectors.
+    with web.db.session() as s:
+        stored = s.get(Post, first["id"])
+        assert stored is not None and stored.media is not None
+        assert stored.media[0]["path"] == str((folder / "bike.png").resolve())
 
     with web.db.session() as s:
         mine = MediaAsset(
@@ -110,7 +130,17 @@ def test_media_in_the_workspace_folder_or_an_uploaded_asset_is_taken(
         mine_id, theirs_id = mine.id, theirs.id
     r = _post(owner, media=[f"asset:{mine_id}"])
     assert r.status_code == 201, r.text
-    assert r.json()["media"][0]["path"] == str((folder / "bike.png").resolve())
+    assert r.json()["media"][0]["path"] == f"asset:{mine_id}"
+    # Once the file is an uploaded asset, every answer names it so: one post, a list, a read.
+    assert owner.get(f"/api/v1/posts/{first['id']}").json()["media"][0]["path"] == (
+        f"asset:{mine_id}"
+    )
+    listed = owner.get("/api/v1/posts").json()
+    assert [m["path"] for p in listed for m in p["media"]] == [f"asset:{mine_id}"] * 2
+    assert str(folder.resolve()) not in owner.get("/api/v1/posts").text
+    # What the answer shows is what the API takes back.
+    again = _post(owner, media=[m["path"] for m in first["media"]])
+    assert again.status_code == 201, again.text
     r = _post(owner, media=[f"asset:{theirs_id}"])
     assert r.status_code == 400 and "no such uploaded asset" in r.json()["detail"]
 

@@ -95,7 +95,11 @@ def export_csv(
         if account:
             ids = [AccountIndex.load(session, workspace).resolve(account, "--account").id]
         rows = export_rows(
-            session, workspace, states=None if all_states else DEFAULT_STATES, account_ids=ids
+            session,
+            workspace,
+            states=None if all_states else DEFAULT_STATES,
+            account_ids=ids,
+            media_dir=state.settings.media_dir,
         )
     data = to_csv(rows)
     if str(file) == "-":

@@ -444,14 +444,16 @@ def check_media(
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return [_finding("POST301", limits, f"{path}: cannot read ({exc.strerror or exc})")]
+        return [_finding("POST301", limits, f"{path.name}: cannot read ({exc.strerror or exc})")]
     if not path.is_file():
-        return [_finding("POST301", limits, f"{path}: not a file")]
+        return [_finding("POST301", limits, f"{path.name}: not a file")]
     if size == 0:
-        return [_finding("POST301", limits, f"{path}: empty file")]
+        return [_finding("POST301", limits, f"{path.name}: empty file")]
     if size > MAX_FILE_BYTES:
         return [
-            _finding("POST303", limits, f"{path}: {_mb(size)} is larger than any network takes")
+            _finding(
+                "POST303", limits, f"{path.name}: {_mb(size)} is larger than any network takes"
+            )
         ]
     if is_video(path):
         return check_video(path, limits)

@@ -4,8 +4,11 @@ One row per post and due time: the accounts whose publications share that time a
 together (a queued post whose accounts got different slots becomes one row per time).
 ``scheduled_at`` is written with the workspace zone's offset (``2026-12-01T09:00+01:00``):
 unambiguous, so a re-import lands on the same instants even across DST. Media paths are
-absolute, lists are joined with ``|``. A cell a spreadsheet would run as a formula gets a
-leading ``'`` (see ``csv_cells``). Importing the file again creates the same posts.
+relative to the workspace's media folder (what an import takes, on this install or a moved
+one); a file outside it (a post file scheduled from the command line) keeps its absolute
+path, which an import refuses by name. Lists are joined with ``|``. A cell a spreadsheet
+would run as a formula gets a leading ``'`` (see ``csv_cells``). Importing the file again
+creates the same posts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 from sociable.clock import zone
 from sociable.publish.csv_cells import escape_cell
 from sociable.publish.importers import COLUMNS
+from sociable.publish.media_source import relative_ref, workspace_media_dir
 from sociable.publish.when import format_local
 from sociable.store.models import Account, Workspace
 from sociable.store.models.publish import Post, Publication, PubState, Variant
@@ -32,12 +37,14 @@ def export_rows(
     session: Session,
     workspace: Workspace,
     *,
+    media_dir: Path,
     states: Sequence[str] | None = DEFAULT_STATES,
     start: datetime | None = None,
     end: datetime | None = None,
     account_ids: Sequence[int] | None = None,
 ) -> list[dict[str, str]]:
-    """Rows in our columns, ordered by time then post."""
+    """Rows in our columns, ordered by time then post; media relative to ``media_dir``."""
+    root = workspace_media_dir(media_dir, workspace.id)
     tz = zone(workspace.timezone or "UTC")
     stmt = (
         select(Publication, Variant, Post, Account)
@@ -78,7 +85,7 @@ def export_rows(
                 "scheduled_at": format_local(due_at, tz),
                 "accounts": "|".join(accounts),
                 "text": post.source_text,
-                "media": "|".join(str(m.get("path", "")) for m in media),
+                "media": "|".join(_media_cell(root, str(m.get("path", ""))) for m in media),
                 "alt_text": "|".join(str(m.get("alt", "")) for m in media)
                 if any(m.get("alt") for m in media)
                 else "",
@@ -88,6 +95,11 @@ def export_rows(
             }
         )
     return rows
+
+
+def _media_cell(root: Path, stored: str) -> str:
+    relative = relative_ref(root, stored)
+    return relative if relative is not None else stored
 
 
 def to_csv(rows: Sequence[dict[str, str]]) -> str:

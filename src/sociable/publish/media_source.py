@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.errors import UserError
@@ -71,3 +73,48 @@ def workspace_media(session: Session, workspace_id: int, media_dir: Path) -> Med
         return asset.path if asset is not None and asset.workspace_id == workspace_id else None
 
     return MediaSource(root, asset_path, f"media/workspace-{workspace_id}/")
+
+
+def relative_ref(root: Path, stored: str) -> str | None:
+    """``stored`` relative to the media folder ``root`` (posix), or None when it lies outside."""
+    try:
+        return Path(stored).resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def client_media(
+    session: Session, workspace_id: int, media_dir: Path, stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A post's stored media as a client may see them: never the server's absolute path.
+
+    Each ``path`` becomes ``asset:ID`` where the file is one of the workspace's uploads, else
+    its path relative to the workspace's media folder (both are what ``locate`` takes back).
+    A file outside that folder (a post file the operator scheduled from the command line)
+    shows its name alone. The stored paths stay absolute: connectors need the real file.
+    """
+    root = workspace_media_dir(media_dir, workspace_id)
+    paths = [str(m.get("path", "")) for m in stored]
+    relative = [relative_ref(root, p) for p in paths]
+    candidates = set(paths) | {str(root / r) for r in relative if r is not None}
+    assets: dict[str, int] = {}
+    if candidates:
+        rows = session.execute(
+            select(MediaAsset.id, MediaAsset.path).where(
+                MediaAsset.workspace_id == workspace_id, MediaAsset.path.in_(sorted(candidates))
+            )
+        )
+        for asset_id, asset_path in rows:
+            assets[asset_path] = asset_id
+            asset_rel = relative_ref(root, asset_path)
+            if asset_rel is not None:
+                assets.setdefault(asset_rel, asset_id)
+    out = []
+    for entry, path, rel in zip(stored, paths, relative, strict=True):
+        asset_id = assets.get(path) or (assets.get(rel) if rel is not None else None)
+        if asset_id is not None:
+            ref = f"asset:{asset_id}"
+        else:
+            ref = rel if rel is not None else Path(path).name
+        out.append({**entry, "path": ref})
+    return out

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sociable.config import Settings
 from sociable.publish import posts as domain
-from sociable.publish.media_source import workspace_media
+from sociable.publish.media_source import client_media, workspace_media
 from sociable.publish.spec import MediaRef, spec_from_mapping
 from sociable.publish.when import parse_when
 from sociable.store.models import Role, Workspace
@@ -94,6 +94,15 @@ class VariantOut(BaseModel):
     thread: list[str]
 
 
+class MediaOut(BaseModel):
+    path: str = Field(
+        description="`asset:ID` for an uploaded asset, else the path inside the workspace's"
+        " media folder (what `media` takes back); never the server's absolute path."
+    )
+    alt: str = ""
+    mime_type: str = "application/octet-stream"
+
+
 class PostOut(BaseModel):
     id: int
     approval: str
@@ -101,7 +110,7 @@ class PostOut(BaseModel):
     labels: list[str]
     campaign: str | None
     link: str | None
-    media: list[dict[str, Any]]
+    media: list[MediaOut]
     evergreen: bool
     variants: list[VariantOut]
     publications: list[PublicationOut]
@@ -118,8 +127,10 @@ def media_base(request: Request) -> Path:
     return Path(request.app.state.media_dir)
 
 
-def _out(post: Post, workspace: Workspace) -> dict[str, Any]:
-    return domain.post_as_json(post, workspace.timezone)
+def _out(request: Request, session: Session, post: Post, workspace: Workspace) -> dict[str, Any]:
+    out = domain.post_as_json(post, workspace.timezone)
+    out["media"] = client_media(session, workspace.id, media_base(request), out["media"])
+    return out
 
 
 def _get(session: Session, workspace: Workspace, post_id: int) -> Post:
@@ -140,6 +151,7 @@ def _front_matter(body: PostIn | PostEdit, accounts: list[str]) -> dict[str, Any
 
 @router.get("", response_model=list[PostOut], responses=ERRORS)
 def list_posts(
+    request: Request,
     approval: Approval | None = None,
     label: str | None = Query(None, max_length=100),
     campaign: str | None = Query(None, max_length=200),
@@ -156,7 +168,7 @@ def list_posts(
     posts = session.scalars(query.order_by(Post.id.desc()).limit(limit)).all()
     if label is not None:
         posts = [p for p in posts if label in (p.labels or [])]
-    return [_out(p, workspace) for p in posts]
+    return [_out(request, session, p, workspace) for p in posts]
 
 
 @router.post("", status_code=201, response_model=PostOut, responses=ERRORS)
@@ -190,7 +202,7 @@ def create_post(
             platform_overrides=settings.platforms,
             handles=settings.handles,
         )
-        return _out(post, workspace)
+        return _out(request, session, post, workspace)
 
     return idempotent(request, session, who, idem, create)
 
@@ -198,11 +210,12 @@ def create_post(
 @router.get("/{post_id}", response_model=PostOut, responses=ERRORS)
 def get_post(
     post_id: RowId,
+    request: Request,
     who: Principal = Depends(require(Role.VIEWER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
     workspace = workspace_of(session, who)
-    return _out(_get(session, workspace, post_id), workspace)
+    return _out(request, session, _get(session, workspace, post_id), workspace)
 
 
 @router.put("/{post_id}", response_model=PostOut, responses=ERRORS)
@@ -235,7 +248,7 @@ def edit_post(
         platform_overrides=settings.platforms,
         handles=settings.handles,
     )
-    return _out(post, workspace)
+    return _out(request, session, post, workspace)
 
 
 def _media_of(post: Post) -> list[MediaRef]:
@@ -246,6 +259,7 @@ def _media_of(post: Post) -> list[MediaRef]:
 def approve_post(
     post_id: RowId,
     body: WhenIn,
+    request: Request,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -253,13 +267,14 @@ def approve_post(
     post = _get(session, workspace, post_id)
     when = parse_when(body.when, workspace.timezone, "when") if body.when else None
     domain.approve(session, post, when=when, now=datetime.now(UTC), queue=body.queue)
-    return _out(post, workspace)
+    return _out(request, session, post, workspace)
 
 
 @router.post("/{post_id}/reschedule", response_model=PostOut, responses=ERRORS)
 def reschedule_post(
     post_id: RowId,
     body: WhenIn,
+    request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -269,7 +284,7 @@ def reschedule_post(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "when: give the new time")
     when = parse_when(body.when, workspace.timezone, "when")
     domain.reschedule_post(session, post, when, now=datetime.now(UTC))
-    return _out(post, workspace)
+    return _out(request, session, post, workspace)
 
 
 @router.delete("/{post_id}", status_code=204, response_class=Response, responses=ERRORS)

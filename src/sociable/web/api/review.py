@@ -53,6 +53,7 @@ def _when(raw: str | None, tz: str) -> datetime | None:
 def submit_for_review(
     post_id: PostId,
     body: SubmitIn,
+    request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -67,13 +68,14 @@ def submit_for_review(
         queue=body.queue,
         now=datetime.now(UTC),
     )
-    return _out(post, workspace)
+    return _out(request, session, post, workspace)
 
 
 @router.post("/{post_id}/review", response_model=PostOut, responses=ERRORS)
 def review_post(
     post_id: PostId,
     body: DecisionIn,
+    request: Request,
     who: Principal = Depends(require(Role.OWNER)),
     session: Session = Depends(session_scope, scope="function"),
 ) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def review_post(
         when=_when(body.when, workspace.timezone),
         queue=body.queue,
     )
-    return _out(post, workspace)
+    return _out(request, session, post, workspace)
 
 
 @router.post("/{post_id}/review-link", status_code=201, response_model=LinkOut, responses=ERRORS)
