@@ -7,7 +7,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -24,7 +24,7 @@ from sociable.web.deps import TokenUse
 from sociable.web.idempotency import Purger
 from sociable.web.pages.compose import MAX_UPLOAD
 from sociable.web.pages.render import render
-from sociable.web.problems import validation_problem
+from sociable.web.problems import refuse_nul, validation_problem
 from sociable.web.security import derive_key
 from sociable.web.session_cookie import SchemeSessions
 from sociable.web.throttle import LoginThrottle
@@ -111,6 +111,7 @@ def create_app(
         redoc_url=None,
         openapi_url=docs.OPENAPI_URL,
         swagger_ui_oauth2_redirect_url=docs.OAUTH2_REDIRECT_URL,
+        dependencies=[Depends(refuse_nul)],  # every route: API, pages, docs
     )
     app.state.db = db
     app.state.token_use = TokenUse()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import HTTPException, Request, status
+from starlette.datastructures import FormData
 
 MAX_ERRORS = 10
 
@@ -58,16 +59,26 @@ def _nul_path(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] |
 
 
 async def refuse_nul(request: Request) -> None:
-    """A 400 naming the field for a NUL character in a query parameter or a JSON body.
+    """A 400 naming the field for a NUL character in a path, query or body field.
 
     PostgreSQL cannot store NUL in text, and no field of ours means one; refusing it here,
-    once for every API route, keeps it from ever reaching a query or a row. It is a 400,
-    not a 422: the value fits the documented schema (a string), our rule refuses it.
+    once for every route of the app (API and pages alike), keeps it from ever reaching a
+    query or a row. It is a 400, not a 422: the value fits the documented schema (a
+    string), our rule refuses it. Form bodies (the pages' posts, uploads included) are
+    read with ``request.form()``, which Starlette keeps, so the route reads the same form
+    again for free; an uploaded file's bytes may hold NUL (images do), its name may not.
     """
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            _refuse(("path", name))
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             _refuse(("query", name.replace("\x00", "")))
-    if "json" not in request.headers.get("content-type", ""):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(FORM_TYPES):
+        _refuse_nul_in_form(await request.form())
+        return
+    if "json" not in content_type:
         return
     body = await request.body()
     if b"\\u0000" not in body and b"\x00" not in body:
@@ -79,6 +90,20 @@ async def refuse_nul(request: Request) -> None:
     found = _nul_path(data, ("body",))
     if found:
         _refuse(found)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _refuse_nul_in_form(form: FormData) -> None:
+    for name, value in form.multi_items():
+        if "\x00" in name:
+            _refuse(("body", name))
+        if isinstance(value, str):
+            if "\x00" in value:
+                _refuse(("body", name))
+        elif "\x00" in (value.filename or ""):
+            _refuse(("body", name))
 
 
 def _refuse(loc: tuple[str | int, ...]) -> None:

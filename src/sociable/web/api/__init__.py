@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from sociable.web.api import (
     accounts,
@@ -18,15 +18,13 @@ from sociable.web.api import (
     webhooks,
 )
 from sociable.web.api.schemas import Problem
-from sociable.web.problems import refuse_nul
 
 #: Every operation can answer a body it cannot parse (400) or a field that fails
 #: validation (422) with a Problem; documented once here so no route forgets it.
 router = APIRouter(
     prefix="/api/v1",
     responses={400: {"model": Problem}, 422: {"model": Problem}},
-    dependencies=[Depends(refuse_nul)],
-)
+)  # NUL bytes are refused app-wide (web.problems.refuse_nul), for the pages as well
 router.include_router(me.router)
 router.include_router(accounts.router)
 router.include_router(tokens.router)
