@@ -21,9 +21,9 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser
 
 from sociable.audit import extract as extract_mod
-from sociable.audit.bounds import Bounded
 from sociable.audit.extract import extract
 from sociable.audit.preview import preview
+from sociable.html_bounds import Bounded
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parents[1] / "shared" / "corpora" / "link-metadata"

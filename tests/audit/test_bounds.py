@@ -3,16 +3,18 @@ so any page under the size cap is read in bounded work (and what matters is stil
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from sociable.audit import bounds
-from sociable.audit.bounds import MAX_ATTRIBUTES, MAX_DEPTH, bound_markup
+from sociable import html_bounds as bounds
 from sociable.audit.crawl import extract_links
 from sociable.audit.extract import extract
 from sociable.audit.preview import preview
+from sociable.html_bounds import MAX_ATTRIBUTES, MAX_DEPTH, bound_markup
 
 URL = "https://example.com/p"
 HEAD = (
@@ -143,3 +145,32 @@ def test_real_pages_are_never_cut(shared_data) -> None:  # type: ignore[no-untyp
             assert out.text == raw and not out.warnings, case["id"]
             pages += 1
     assert pages == 88
+
+
+def test_a_utf16_head_read_again_for_late_tags_is_capped_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A UTF-16 page over 32 KB has its head parsed a second time (to tell which tags come
+    late); that parse is given capped markup like the first."""
+    from sociable.audit import extract as extract_module
+
+    crowded = "<meta " + " ".join(f"a{i}=1" for i in range(MAX_ATTRIBUTES * 3)) + ">"
+    page = (
+        "<html><head><meta property=og:title content=Wide>"
+        + crowded * 20
+        + "</head><body>x</body></html>"
+    )
+    most: list[int] = []
+    real = extract_module.LexborHTMLParser
+
+    def parse(markup: str, *args: object, **kwargs: object) -> object:
+        most.append(max(tag.count("=") for tag in markup.split("<")))
+        return real(markup, *args, **kwargs)
+
+    monkeypatch.setattr(extract_module, "LexborHTMLParser", parse)
+    body = codecs.BOM_UTF16_LE + page.encode("utf-16-le")
+    assert len(body) > extract_module.SLACK_LIMIT
+    meta = extract(body, URL)
+    assert meta.first("og:title") == "Wide"
+    assert len(most) == 2  # the page, then its first 32 KB
+    assert max(most) <= MAX_ATTRIBUTES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,11 +10,14 @@ import httpx
 import pytest
 import respx
 from PIL import Image
+from selectolax import lexbor
 
+from sociable.content import lint
 from sociable.content.lint import lint_post
 from sociable.content.platforms import load_platforms
 from sociable.content.post import PostInput
 from sociable.errors import UserError
+from sociable.html_bounds import MAX_DEPTH
 from sociable.net import NetPolicy
 from sociable.rules import RuleFilter, all_rules
 
@@ -199,3 +203,41 @@ def test_networks_that_need_media_refuse_a_text_only_post() -> None:
     with_media = codes("Come and see?", "instagram", media=["https://cdn.example/a.jpg"])
     assert "POST108" not in with_media
     assert "POST108" not in codes("", "instagram")  # empty: POST103 says it already
+
+
+def _div_depth(markup: str) -> int:
+    """How deep the <div>s in ``markup`` nest (a scan of the tags, no parser)."""
+    depth = deepest = 0
+    for tag in re.finditer(r"<(/?)div\b", markup):
+        depth += -1 if tag.group(1) else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+# Unbounded, lexbor takes minutes on this page (quadratic in the nesting); the timeout is a
+# backstop for a busy machine, not the assertion: the assertion is on what lexbor is given.
+@pytest.mark.timeout(120)
+def test_fallback_preview_parses_200000_nested_divs_in_bounded_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    n = 200_000
+    html = (
+        "<html><head><meta property=og:title content=Deep>"
+        "<meta property=og:image content=/card.png></head><body>"
+        + "<div>" * n
+        + "deep"
+        + "</div>" * n
+        + "</body></html>"
+    )
+    given: list[int] = []
+    real = lexbor.LexborHTMLParser
+
+    def parse(markup: str, *args: object, **kwargs: object) -> object:
+        given.append(_div_depth(markup))
+        assert given[-1] <= MAX_DEPTH, f"lexbor was given {given[-1]} nested elements"
+        return real(markup, *args, **kwargs)
+
+    monkeypatch.setattr(lexbor, "LexborHTMLParser", parse)
+    result = lint._basic_preview(html, "https://acme.example/deep")
+    assert given, "the fallback did not parse the page"
+    assert result == {"share_ready": True, "problems": []}  # the head's tags are still read

@@ -28,9 +28,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 import httpx
 from selectolax.lexbor import LexborHTMLParser
 
-from sociable.audit.bounds import bound_markup
 from sociable.audit.robots import OUR_AGENT, Robots, robots_url
 from sociable.audit.sitemap import SitemapError, parse_sitemap
+from sociable.html_bounds import bound_markup
 from sociable.net import FetchError, NetPolicy, TooLarge, async_client, read_capped
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def _looks_html(content_type: str, body: bytes) -> bool:
 
 def extract_links(body: bytes, base_url: str) -> list[str]:
     """Absolute ``<a href>`` targets (honouring ``<base href>``), fragments dropped."""
-    # Latin-1 maps bytes to characters one to one, so capping the markup (audit.bounds:
+    # Latin-1 maps bytes to characters one to one, so capping the markup (sociable.html_bounds:
     # nesting and attributes, else parsing is quadratic) leaves every other byte as it was.
     body = bound_markup(body.decode("latin-1")).text.encode("latin-1")
     try:

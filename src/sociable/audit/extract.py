@@ -17,14 +17,14 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from sociable.audit.bounds import bound_markup
 from sociable.audit.meta import ImageRef, JsonLdBlock, LinkRef, PageMeta, ShareLink
+from sociable.html_bounds import bound_markup
 
 # Pages are parsed up to this many bytes; the rest is ignored with a warning (no social
 # crawler reads further, and a 50 MB page must not take the audit down).
 MAX_PARSE_BYTES = 5 * 1024 * 1024
 SLACK_LIMIT = 32 * 1024
-# A backstop for the element pass (the caps in audit.bounds already make it linear): past
+# A backstop for the element pass (the caps in sociable.html_bounds already make it linear): past
 # this many seconds the remaining elements are skipped with a warning.
 TIME_BUDGET = 5.0
 _BUDGET_EVERY = 1024  # elements between clock reads
@@ -726,7 +726,7 @@ def _late_tags(meta: PageMeta, head: bytes, codec: str) -> list[str]:
     byte search (the key followed by a quote, space or >) avoids parsing the head again."""
     keys = [k for k in meta.tags if k.startswith(("og:", "twitter:"))]
     if codec.startswith("utf-16"):
-        early = _meta_tag_keys(LexborHTMLParser(head.decode(codec, "replace")))
+        early = _meta_tag_keys(LexborHTMLParser(bound_markup(head.decode(codec, "replace")).text))
         return sorted(k for k in keys if k not in early)
     low = head.lower()
     late = []

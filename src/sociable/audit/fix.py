@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 from selectolax.lexbor import LexborHTMLParser
 
-from sociable.audit.bounds import bound_markup
 from sociable.audit.extract import collapse, decode, extract, looks_binary, sniff_encoding
 from sociable.audit.files import (
     FEED_FILES,
@@ -29,6 +28,7 @@ from sociable.audit.files import (
 )
 from sociable.audit.meta import ImageRef, PageMeta
 from sociable.errors import UserError
+from sociable.html_bounds import bound_markup
 
 DEFAULT_SHARE = ("x", "facebook", "linkedin", "bluesky", "mastodon", "whatsapp", "email")
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)

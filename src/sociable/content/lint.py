@@ -24,6 +24,7 @@ from sociable.content.platforms import Platform, load_platforms, parse_networks
 from sociable.content.post import PostInput
 from sociable.content.utm import is_http_url
 from sociable.errors import UserError
+from sociable.html_bounds import bound_markup
 from sociable.rules import RuleFilter, Severity, get_rule
 
 __all__ = [
@@ -371,7 +372,8 @@ def _basic_preview(html: str, url: str) -> dict[str, Any]:
     """Fallback when the audit's preview is not installed: the tags every card needs."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(html)
+    # Capped like the audit's parse: deep nesting or huge attribute lists are quadratic.
+    tree = LexborHTMLParser(bound_markup(html).text)
     found = {}
     for node in tree.css("meta[property], meta[name]"):
         attrs = node.attributes

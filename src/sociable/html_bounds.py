@@ -15,6 +15,11 @@ network's crawler reads such markup, so nothing a preview needs is lost by cappi
 Pages too small to hurt (under SCAN_FROM_TAGS tags) and without a very long tag are
 returned untouched after a count and one regex search at C speed; only the others go through
 the tag-by-tag scanner below.
+
+Every parse of a page someone else wrote goes through :func:`bound_markup` first: the
+audit's extract, fix and crawler, and the post linter's own fallback preview. It lives at
+the top of the package (like ``net``) because both audit and content use it and content
+may not import audit.
 """
 
 from __future__ import annotations
