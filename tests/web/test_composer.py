@@ -372,3 +372,25 @@ def test_what_a_feed_account_cannot_do_is_refused_when_composing(web: WebApp) ->
     assert _count(web, Post) == 0 and _count(web, Publication) == 0
     del data["first_comment"]
     assert c.post("/compose", data={**data, "action": "draft"}).status_code == 303
+
+
+def test_the_composer_names_a_bad_file_without_its_server_path(web: WebApp) -> None:
+    ids = add_accounts(web)
+    c = web.login("editor@acme.example")
+    broken = b"\x89PNG\r\n\x1a\n" + b"0" * 64  # a PNG signature and nothing readable
+    data = {"account": str(ids["x"]), "text": "A broken picture", "action": "upload"}
+    r = c.post("/compose", data=data, files={"upload": ("broken.png", broken, "image/png")})
+    assert r.status_code == 200, r.text
+    asset_id = re.search(r'name="media_id" value="(\d+)"', r.text)
+    assert asset_id, r.text
+    with web.db.session() as s:
+        asset = s.get(MediaAsset, int(asset_id.group(1)))
+        assert asset is not None
+        folder = str(Path(asset.path).parent)
+    pages = [r.text]
+    data |= {"media_id": asset_id.group(1), "action": f"fit:{asset_id.group(1)}:x"}
+    pages.append(c.post("/compose", data=data).text)
+    pages.append(c.post("/compose/check", data=data).text)
+    for page in pages:
+        assert folder not in page and str(Path(folder).resolve()) not in page
+    assert "POST301" in pages[0] and Path(asset.path).name in pages[1]

@@ -790,16 +790,16 @@ def fit_media(
     place = normalize_placement(placement)
     limits = media_limits(network, place, platforms)
     if is_video(path):
-        raise UserError(f"{path}: fitting videos is not supported (re-encode with ffmpeg)")
+        raise UserError(f"{path.name}: fitting videos is not supported (re-encode with ffmpeg)")
     try:
         info = read_image(path)
     except DecompressionBomb as bomb:
         dims = f"{bomb.width}x{bomb.height}" if bomb.width else f"over {DECODE_PIXEL_CAP:,}"
-        raise UserError(f"{path}: declares {dims} pixels; not decoded") from None
+        raise UserError(f"{path.name}: declares {dims} pixels; not decoded") from None
     except MediaReadError as exc:
-        raise UserError(f"{path}: {exc}") from None
+        raise UserError(f"{path.name}: {exc}") from None
     except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise UserError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
     out_fmt = _output_format(info, limits)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
