@@ -10,15 +10,17 @@ territory (UTC, Etc/...) read as plain English (``en``).
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern
 
 from sociable.errors import UserError
+from sociable.money import digits
 
 FALLBACK = "en"
 
@@ -61,14 +63,35 @@ def bcp47(locale: str) -> str:
     return locale.replace("_", "-")
 
 
-def number(value: float | int | None, locale: str, decimals: int = 2) -> str:
+@lru_cache(maxsize=256)
+def _decimal_pattern(locale: str, least: int, most: int) -> NumberPattern:
+    """The locale's own decimal pattern (its grouping: 1 234 567, 12,34,567) with
+    ``least``..``most`` fraction digits."""
+    pattern = copy.copy(Locale.parse(locale).decimal_formats[None])
+    pattern.frac_prec = (least, most)
+    return pattern
+
+
+def number(value: float | int | Decimal | None, locale: str, decimals: int = 2) -> str:
     """A count or a share in the locale; whole values without decimals ("3", "0,5")."""
     if value is None:
         return "–"
     if float(value).is_integer():
-        return format_decimal(int(value), format="#,##0", locale=locale)
-    pattern = "#,##0." + "#" * decimals
-    return format_decimal(value, format=pattern, locale=locale)
+        return _decimal_pattern(locale, 0, 0).apply(int(value), locale)
+    return _decimal_pattern(locale, 0, decimals).apply(value, locale)
+
+
+def money(amount: Decimal | str | int, locale: str, currency: str) -> str:
+    """An amount in major units of ``currency`` for a person: "EUR 1 234,50", "EUR 1,234.50".
+
+    The ISO code comes first, as in :func:`sociable.money.format_money` (no symbol can make
+    one currency look like another); the amount takes the locale's separators and exactly the
+    currency's minor digits (JPY none, KWD three). A no-break space keeps code and amount
+    on one line.
+    """
+    places = digits(currency)
+    text = _decimal_pattern(locale, places, places).apply(Decimal(amount), locale)
+    return f"{currency}\u00a0{text}"
 
 
 def percent(value: float | None, locale: str, decimals: int = 1) -> str:
@@ -88,14 +111,20 @@ def day(value: date | datetime | str, locale: str, fmt: str = "medium") -> str:
     return format_date(value, format=fmt, locale=locale)
 
 
-MOMENT_SKELETONS = {"long": "yMMMEd", "short": "MMMd"}
+MOMENT_SKELETONS = {"long": "yMMMEd", "medium": "yMMMd", "short": "MMMd"}
 
 
 def moment(value: datetime, locale: str, fmt: str = "long") -> str:
     """A date and time (already in the workspace zone) the locale's way, to the minute.
 
-    ``long``: "jeu. 5 mars 2026 09:30" / "Thu, Mar 5, 2026 9:30 AM"; ``short`` leaves out
-    the weekday and year ("5 mars 09:30").
+    ``long``: "jeu. 5 mars 2026 09:30" / "Thu, Mar 5, 2026 9:30 AM"; ``medium`` leaves out
+    the weekday ("5 mars 2026 09:30"), ``short`` the year too ("5 mars 09:30").
     """
     on = format_skeleton(MOMENT_SKELETONS.get(fmt, fmt), value, locale=locale)
-    return f"{on} {format_time(value, 'short', locale=locale)}"
+    return f"{on} {clock(value, locale)}"
+
+
+def clock(value: datetime | time, locale: str, fmt: str = "short") -> str:
+    """A time of day (already in the workspace zone): "09:30" / "9:30 AM"; ``medium`` has
+    the seconds."""
+    return format_time(value, fmt, locale=locale)

@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from sociable.store.models.publish import Post, Publication
-from sociable.store.models.review import ReviewComment
+from sociable.store.models.review import ReviewComment, ReviewRequest
 from sociable.web import reviews
 from sociable.web.security import derive_key
 from tests.web.conftest import WebApp, csrf_from
@@ -199,6 +199,30 @@ def test_review_pages_for_the_team(web: WebApp) -> None:
     assert r.status_code == 303, r.text
     page = owner.get(f"/posts/{post_id}")
     assert "approved" in page.text and "Ship it" in page.text
+
+
+def test_review_times_read_in_the_workspace_zone_and_locale(web: WebApp) -> None:
+    """Europe/Paris: when a round started and when each comment was written, in Paris time
+    and French formats, for the team and for a client with a link (no account)."""
+    post_id = _draft(web)
+    url = _client_link(web, post_id)
+    with web.as_token("editor") as editor:
+        r = editor.post(f"/api/v1/posts/{post_id}/comments", json={"body": "Good to go?"})
+        assert r.status_code == 201
+    with web.db.session() as s:
+        round_ = s.scalars(select(ReviewRequest).where(ReviewRequest.post_id == post_id)).one()
+        round_.created_at = datetime(2026, 10, 24, 22, 45, tzinfo=UTC)  # 00:45 CEST, next day
+        comment = s.scalars(select(ReviewComment)).one()
+        comment.created_at = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)  # 09:30 CET
+    owner = web.login("owner@acme.example")
+    page = owner.get(f"/posts/{post_id}").text
+    assert "In review since <time" in page and ">25 oct. 00:45</time> (Europe/Paris);" in page
+    assert ">5 janv. 09:30</time>" in page and "Times in Europe/Paris." in page
+    assert " UTC" not in page
+    listing = owner.get("/reviews").text
+    assert "Since (Europe/Paris)" in listing and ">25 oct. 00:45</time>" in listing
+    client_page = httpx.Client(timeout=10).get(url).text  # rendered without a member
+    assert ">5 janv. 09:30</time>" in client_page and "Times in Europe/Paris." in client_page
 
 
 def test_link_key_is_derived_from_the_secret() -> None:

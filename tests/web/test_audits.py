@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -315,6 +316,38 @@ def test_seeded_folder_audit_shows_in_the_workspace(web: WebApp, tmp_path: Path)
     assert str(tmp_path) not in web.login("viewer@acme.example").get("/audits").text
     refused = web.as_token("editor").post(f"/api/v1/audits/{run_id}/rerun")
     assert refused.status_code == 400
+
+
+def test_audit_times_read_in_the_workspace_zone_and_locale(web: WebApp, tmp_path: Path) -> None:
+    """A Europe/Paris workspace (French by its zone) reads its audits' times in Paris time."""
+    (tmp_path / "index.html").write_text("<html><head><title>Home</title></head></html>")
+    first = audit_folder(web.db, web.workspace_id, tmp_path, "https://demo.example/")
+    second = audit_folder(web.db, web.workspace_id, tmp_path, "https://demo.example/")
+    # UTC instants: a winter morning, and a summer night that is already tomorrow in Paris.
+    winter = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
+    summer = datetime(2026, 7, 14, 22, 15, tzinfo=UTC)
+    times = {
+        first: (winter, winter + timedelta(seconds=65)),
+        second: (summer, summer + timedelta(seconds=42)),
+    }
+    with web.db.session() as s:
+        for run_id, (started, finished) in times.items():
+            run = s.get(AuditRun, run_id)
+            assert run is not None
+            run.started_at, run.finished_at = started, finished
+    viewer = web.login("viewer@acme.example")
+    report = viewer.get(f"/audits/{second}").text
+    # CEST is UTC+2: 22:15 UTC on 14 July is 00:15 on 15 July in Paris.
+    assert ">15 juil. 2026 00:15</time>" in report and ">00:15:42</time> (Europe/Paris)" in report
+    assert '<time datetime="2026-07-14T22:15:00+00:00">' in report  # machines read ISO UTC
+    # The history table: both runs, CET (UTC+1) in January, the zone in the header.
+    assert '<th scope="col">Started (Europe/Paris)</th>' in report
+    assert ">5 janv. 2026 09:30</time>" in report
+    listing = viewer.get("/audits").text
+    assert "Started (Europe/Paris)" in listing and "UTC" not in listing
+    assert ">15 juil. 2026 00:15</time>" in listing and ">5 janv. 2026 09:30</time>" in listing
+    for shown in (report, listing):
+        assert "2026-07-14 22:15" not in shown and "2026-01-05 08:30" not in shown
 
 
 def test_runs_left_by_a_stopped_server_are_marked_failed(db: Database) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import select
+
+from sociable.store.models.web import ApiToken
 from tests.web.conftest import PASSWORD, WebApp, csrf_from
 
 
@@ -237,3 +241,13 @@ def test_invitation_to_an_existing_account_needs_its_password(web: WebApp) -> No
         r = c.post(url, data={"password": PASSWORD, "csrf_token": csrf_from(page.text)})
         assert r.status_code == 303
         assert c.get("/api/v1/me").json()["role"] == "owner"
+
+
+def test_settings_dates_read_in_the_workspace_zone_and_locale(web: WebApp) -> None:
+    """A token made at 23:30 UTC on New Year's Eve was made on 1 January in Paris."""
+    with web.db.session() as s:
+        for token in s.scalars(select(ApiToken).where(ApiToken.user_id == web.users["owner"])):
+            token.created_at = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    page = web.login("owner@acme.example").get("/settings").text
+    assert "Created (Europe/Paris)" in page and ">1 janv. 2027</time>" in page
+    assert ">2026-12-31</td>" not in page

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from sociable.publish import states
 from sociable.publish.ical import validate_ics
+from sociable.store.models import Workspace
 from sociable.store.models.publish import Publication, PubState
+from sociable.store.models.review import CalendarFeed
 from tests.web.conftest import WebApp
 from tests.web.test_composer import add_accounts
 
@@ -272,3 +274,27 @@ def test_calendar_dates_follow_the_workspace_locale(web: WebApp) -> None:
     assert week.css_first("h1").text(strip=True) == "Week of 11 mars 2030"
     first = week.css_first("table.cal-hours thead th a")
     assert first.attributes["aria-label"] == "lundi 11 mars 2030"
+
+
+def test_calendar_times_follow_the_workspace_locale_and_zone(web: WebApp) -> None:
+    """An en_US workspace in Paris: US clock times, still Paris time; the drag data stays HH:MM."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    add_accounts(web)
+    _post(web, "2030-03-14 09:30 Europe/Paris", ["x"])
+    editor = web.login("editor@acme.example")
+    assert editor.post("/calendar/feeds").status_code == 303
+    with web.db.session() as s:
+        feed = s.scalars(select(CalendarFeed)).one()
+        feed.last_used_at = datetime(2030, 3, 13, 23, 5, tzinfo=UTC)  # 00:05 on the 14th, CET
+        workspace = s.get(Workspace, web.workspace_id)
+        assert workspace is not None
+        workspace.locale = "en_US"
+    page = editor.get("/calendar", params={"view": "week", "date": "2030-03-14"}).text
+    week = LexborHTMLParser(page)
+    rows = [r.css_first("th").text(strip=True) for r in week.css("table.cal-hours tbody tr")]
+    assert (rows[0], rows[9], rows[13]) == ("12:00\u202fAM", "9:00\u202fAM", "1:00\u202fPM")
+    item = week.css_first(".cal-item")
+    assert item.attributes["data-time"] == "09:30"  # what drag and drop reads
+    assert item.css_first("time").text(strip=True) == "9:30\u202fAM"
+    assert ">Mar 14, 2030 12:05\u202fAM</time>" in page  # the feed was last read then

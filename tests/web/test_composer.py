@@ -108,12 +108,21 @@ def test_schedule_creates_a_post_per_account_in_the_workspace_zone(web: WebApp) 
     with web.db.session() as s:
         post = s.scalars(select(Post)).one()
         assert post.labels == ["launch", "beans"] and post.approval == "approved"
+        post_id = post.id
         pubs = s.scalars(select(Publication)).all()
         assert len(pubs) == 2
         local = {
             p.due_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M") for p in pubs
         }
         assert local == {when}
+    # The confirmation reads in the workspace's zone and locale (French: "jeu. 5 mars 2026").
+    flash = c.get(r.headers["location"]).text
+    weekday = r"(lun|mar|mer|jeu|ven|sam|dim)\."
+    assert re.search(
+        rf"Post {post_id} scheduled for {weekday} \d{{1,2}} \w+\.? \d{{4}} {when[-5:]} "
+        r"\(Europe/Paris\)\.",
+        flash,
+    ), flash
 
 
 def test_errors_are_shown_next_to_the_field_and_nothing_is_created(web: WebApp) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from sociable.config import TrackSettings
 from sociable.store.db import Database
+from sociable.store.models import Workspace
 from sociable.store.models.track import Click, Conversion, ShortLink
 from sociable.track.server import TrackApp
 from tests.track.conftest import run_server
@@ -229,8 +230,56 @@ def test_attribution_table_with_and_without_javascript(web: WebApp) -> None:
     assert "<caption>Per network: conversions credited by first click within 7 day(s)" in html
     # first click: c3 (bluesky) two days ago gets the order.
     assert '<th scope="row">bluesky</th><td class="num">1</td><td class="num">1</td>' in html
-    assert "EUR 40.00" in html and "JPY 5000" in html and "5040" not in html
+    # Money: the ISO code first, then the amount as French writes it (decimal comma, a
+    # narrow no-break space between thousands, JPY without decimals); never one sum.
+    assert "EUR\u00a040,00" in html and "JPY\u00a05\u202f000" in html and "5040" not in html
+    assert "EUR 40.00" not in html and "JPY 5000" not in html
     assert re.search(r"100,0\s%", html)  # French: comma, space before %
+
+
+def test_link_pages_read_in_the_workspace_zone_and_locale(web: WebApp) -> None:
+    """Europe/Paris: the link's times in Paris time (across the spring DST change), money
+    with the code first and French separators; a workspace locale changes the format only."""
+    made = web.as_token("editor").post("/api/v1/links", json={"url": "https://acme.example/"})
+    code = made.json()["code"]
+    with web.db.session() as s:
+        link = s.query(ShortLink).filter_by(code=code).one()
+        # 29 March 2026: Paris moves from UTC+1 to UTC+2 at 01:00 UTC.
+        link.created_at = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 CET
+        link.expires_at = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
+        sales = (("o1", 123450, "EUR"), ("o2", 1234567, "JPY"), ("o3", 1234, "KWD"))
+        for order, minor, currency in sales:
+            s.add(
+                Conversion(
+                    workspace_id=web.workspace_id,
+                    order_id=order,
+                    amount_minor=minor,
+                    currency=currency,
+                    click_ids=[],
+                    source="postback",
+                    at=link.created_at,
+                )
+            )
+    viewer = web.login("viewer@acme.example")
+    detail = viewer.get(f"/links/{code}").text
+    assert ">29 mars 2026 01:30</time> (Europe/Paris)" in detail
+    assert ">29 mars 2026 03:30</time> (Europe/Paris)" in detail
+    assert '<time datetime="2026-03-29T00:30:00+00:00">' in detail and " UTC</dd>" not in detail
+    listing = viewer.get("/links").text
+    assert "EUR\u00a01\u202f234,50" in listing
+    assert "JPY\u00a01\u202f234\u202f567" in listing  # JPY has no minor unit
+    assert "KWD\u00a01,234" in listing  # three decimals
+    assert "1234.50" not in listing and "1234567" not in listing
+
+    with web.db.session() as s:
+        ws = s.get(Workspace, web.workspace_id)
+        assert ws is not None
+        ws.locale = "en_US"
+    detail = viewer.get(f"/links/{code}").text
+    assert ">Mar 29, 2026 1:30\u202fAM</time> (Europe/Paris)" in detail  # still Paris time
+    listing = viewer.get("/links").text
+    assert "EUR\u00a01,234.50" in listing and "JPY\u00a01,234,567" in listing
+    assert "KWD\u00a01.234" in listing
 
 
 def test_link_pages_create_disable_and_errors(web: WebApp) -> None:

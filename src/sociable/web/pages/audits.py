@@ -151,7 +151,9 @@ def audit_progress(
     """The progress box HTMX polls; once the run ends, HTMX reloads the page (the report)."""
     run = get_run(session, who, run_id)
     can_write = who.at_least(Role.EDITOR)
-    response = render(request, "_audit_progress.html", who=who, run=run, can_write=can_write)
+    response = render(
+        request, "_audit_progress.html", who=who, session=session, run=run, can_write=can_write
+    )
     if run.status not in ACTIVE and request.headers.get("hx-request"):
         response.headers["HX-Refresh"] = "true"
     return response

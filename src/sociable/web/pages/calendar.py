@@ -13,7 +13,7 @@ whose SHA-256 is stored per workspace (:class:`CalendarFeed`), revocable from th
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import (
@@ -251,6 +251,7 @@ def calendar_page(
         title=title,
         weeks=weeks,
         hours=HOURS,
+        hour_labels={h: locale.clock(time(h), page_locale) for h in HOURS},
         slots=slots,
         first_hour=min((h for _, h in slots), default=FIRST_HOUR),
         month=anchor.month,

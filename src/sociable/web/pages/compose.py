@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from sociable import locale
 from sociable.clock import zone
 from sociable.config import Settings
 from sociable.content.adapt import adapt_post
@@ -561,5 +562,6 @@ def _saved(
     workspace = session.get(Workspace, who.workspace_id)
     assert workspace is not None and due is not None
     local = due.astimezone(zone(workspace.timezone))
-    request.session["flash"] = f"Post {post_id} scheduled for {local:%a %d %b %Y %H:%M}."
+    shown = locale.moment(local, locale.effective_locale(workspace.locale, workspace.timezone))
+    request.session["flash"] = f"Post {post_id} scheduled for {shown} ({workspace.timezone})."
     return RedirectResponse(f"/calendar?view=week&date={local:%Y-%m-%d}", status_code=303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable import locale
+from sociable.clock import zone
 from sociable.content.utm import is_http_url
 from sociable.store.models import Membership, Workspace
 from sociable.web.deps import Principal
@@ -33,6 +35,19 @@ def _in_locale(fn: Callable[..., str]) -> Callable[..., str]:
     return filt
 
 
+def _in_zone(fn: Callable[..., str]) -> Callable[..., str]:
+    """A date/time filter in the page's locale that first moves an aware datetime (UTC from
+    the store) to the page's ``timezone`` (the workspace's IANA zone)."""
+
+    @pass_context
+    def filt(ctx: Context, value: Any, *args: Any) -> str:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(zone(ctx.get("timezone") or "UTC"))
+        return fn(value, ctx.get("locale") or locale.FALLBACK, *args)
+
+    return filt
+
+
 def http_href(url: object) -> str:
     """``url`` when it is http(s), else ``#``: a stored ``javascript:`` link never becomes one."""
     return url if isinstance(url, str) and is_http_url(url) else "#"
@@ -41,8 +56,10 @@ def http_href(url: object) -> str:
 templates.env.filters.update(
     number=_in_locale(locale.number),
     percent=_in_locale(locale.percent),
-    day=_in_locale(locale.day),
-    moment=_in_locale(locale.moment),
+    money=_in_locale(locale.money),
+    day=_in_zone(locale.day),
+    moment=_in_zone(locale.moment),
+    clock=_in_zone(locale.clock),
     http_href=http_href,
 )
 
@@ -76,11 +93,10 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     workspaces: list[Workspace] = []
-    page_locale = locale.FALLBACK
+    # The workspace the page is about: the member's, or the one a client's review link names.
+    current = context.get("workspace")
     if who is not None and session is not None:
         current = session.get(Workspace, who.workspace_id)
-        if current is not None:
-            page_locale = locale.effective_locale(current.locale, current.timezone)
         workspaces = list(
             session.scalars(
                 select(Workspace)
@@ -89,6 +105,10 @@ def render(
                 .order_by(Workspace.name)
             )
         )
+    page_locale, page_zone = locale.FALLBACK, "UTC"
+    if isinstance(current, Workspace):
+        page_locale = locale.effective_locale(current.locale, current.timezone)
+        page_zone = current.timezone
     return templates.TemplateResponse(
         request,
         name,
@@ -100,6 +120,7 @@ def render(
             "flash": request.session.pop("flash", None),
             "locale": page_locale,
             "lang": locale.bcp47(page_locale),
+            "timezone": page_zone,
             **context,
         },
         status_code=status_code,
