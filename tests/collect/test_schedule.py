@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,7 +31,7 @@ def test_gaps_follow_the_age_and_never_pass_max_age(max_age_days: int) -> None:
     max_age = timedelta(days=max_age_days)
     taken = readings(max_age_days)
     assert taken[0] == T0 and all(t - T0 < max_age for t in taken)
-    for before, after in zip(taken, taken[1:], strict=False):
+    for before, after in pairwise(taken):
         assert after - before == interval(
             after - T0, max_age
         )  # exactly as often as the schedule says
@@ -49,15 +50,11 @@ def test_an_older_post_is_never_read_more_often(a: timedelta, b: timedelta) -> N
 
 
 def test_the_documented_phases() -> None:
-    taken = readings(90)
-    ages = [t - T0 for t in taken]
+    ages = [t - T0 for t in readings(90)]
+    gaps = {(b, b - a) for a, b in pairwise(ages)}
     assert sum(age < HOURLY_UNTIL for age in ages) == 48  # hourly for two days
-    assert {
-        b - a for a, b in zip(ages, ages[1:], strict=False) if DAILY_UNTIL > a >= HOURLY_UNTIL
-    } == {timedelta(days=1)}
-    assert {b - a for a, b in zip(ages, ages[1:], strict=False) if b >= DAILY_UNTIL} == {
-        timedelta(days=7)
-    }
+    assert {gap for b, gap in gaps if HOURLY_UNTIL <= b < DAILY_UNTIL} == {timedelta(days=1)}
+    assert {gap for b, gap in gaps if b >= DAILY_UNTIL} == {timedelta(days=7)}
 
 
 def test_a_post_from_the_future_is_read_as_new() -> None:
