@@ -25,7 +25,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sociable.collect.schedule import is_due
+from sociable.collect.schedule import HOUR, is_due
 from sociable.config import CollectSettings
 from sociable.publish.connectors.base import (
     AuthExpired,
@@ -229,7 +229,9 @@ class _Job:
             readings = self.conn.post_metrics(list(due)) if due else []
             with self.db.session() as s:
                 self._write(s, readings, due)
-                self._state(kind, session=s, next_due_at=None)
+                # the shortest gap is an hour: what was read now is due again in one at the
+                # soonest, and a post published meanwhile waits at most that long
+                self._state(kind, session=s, next_due_at=self.now + HOUR)
             self.run.posts += len(readings)
         elif kind == ACCOUNT_POSTS:
             self._walk_timeline()
@@ -303,7 +305,15 @@ class _Job:
                 ids = [r.remote_id for r in keep if r.remote_id is not None]
                 self._write(s, keep, self._ours(s, ids))
                 cursor = None if too_old else page.cursor
-                self._state(ACCOUNT_POSTS, session=s, cursor=cursor, set_cursor=True)
+                # a walk cut short goes on at the next pass; a finished one starts again
+                # from the newest post in an hour
+                self._state(
+                    ACCOUNT_POSTS,
+                    session=s,
+                    cursor=cursor,
+                    set_cursor=True,
+                    next_due_at=None if cursor else self.now + HOUR,
+                )
             self.run.posts += len(keep)
             if cursor is None:
                 break
