@@ -108,6 +108,10 @@ class CollectSettings(Section):
     retry_minutes: float = Field(default=60.0, gt=0)
     # Pages of the account's own timeline read per run (posts made outside Sociable).
     timeline_pages: int = Field(default=3, ge=0, le=50)
+    # One collector reads an account at a time; a crashed one's hold ends after this.
+    lease_seconds: float = Field(default=600.0, gt=0)
+    # `sociable worker` and `serve` run a collection pass this often (0: never; use cron).
+    every_minutes: float = Field(default=10.0, ge=0)
     http_timeout_seconds: float = Field(default=20.0, gt=0)
     allow_private: bool = False
 

@@ -10,7 +10,13 @@ import pytest
 from mastodon_mock.testing.server import MockServer
 from sqlalchemy import select
 
-from sociable.collect.run import ACCOUNT_METRICS, ACCOUNT_POSTS, POST_METRICS, collect_once
+from sociable.collect.run import (
+    ACCOUNT_METRICS,
+    ACCOUNT_POSTS,
+    LEASE,
+    POST_METRICS,
+    collect_once,
+)
 from sociable.config import CollectSettings
 from sociable.publish.connectors.base import PostPage, PublishRequest
 from sociable.publish.connectors.mastodon import MastodonConnector
@@ -83,7 +89,7 @@ def states(db: Database, account_id: int) -> dict[str, CollectState]:
     with db.read_session() as s:
         rows = list(s.scalars(select(CollectState).where(CollectState.account_id == account_id)))
         s.expunge_all()
-        return {r.kind: r for r in rows}
+        return {r.kind: r for r in rows if r.kind != LEASE}
 
 
 def value(rows: list[MetricSnapshot], remote_id: str | None, metric: str, at: datetime) -> int:
@@ -203,3 +209,26 @@ def test_write_only_networks_are_skipped(db: Database, http: httpx.Client) -> No
     with db.session() as s:
         account(s, workspace(s))  # a webhook account
     assert collect_once(db, T0, http=http) == []
+
+
+def test_an_account_held_by_another_collector_is_skipped_until_its_lease_ends(
+    db: Database, mock: MockServer, http: httpx.Client
+) -> None:
+    account_id = setup(db, mock)
+    with db.session() as s:  # another collector took the account at T0 and then died
+        s.add(
+            CollectState(
+                account_id=account_id,
+                kind=LEASE,
+                cursor="theirs",
+                next_due_at=T0 + timedelta(minutes=10),
+                runs=0,
+            )
+        )
+    (run,) = collect_once(db, T0 + timedelta(minutes=5), http=http)
+    assert "another collector" in run.errors[0] and snapshots(db) == []
+    (run,) = collect_once(db, T0 + timedelta(minutes=10), http=http)
+    assert run.errors == [] and snapshots(db)
+    with db.read_session() as s:
+        lease = s.scalars(select(CollectState).where(CollectState.kind == LEASE)).one()
+        assert lease.next_due_at is None  # released after the pass

@@ -69,7 +69,7 @@ def status(ctx: typer.Context) -> None:
         rows = s.execute(
             select(Account.network, Account.handle, CollectState)
             .join(CollectState, CollectState.account_id == Account.id)
-            .where(Account.workspace_id == workspace_id)
+            .where(Account.workspace_id == workspace_id, CollectState.kind != "lease")
             .order_by(Account.id, CollectState.kind)
         ).all()
         lines = [

@@ -16,13 +16,15 @@ nothing due (the snapshots themselves say when each post was last read).
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sociable.collect.schedule import HOUR, is_due
@@ -47,6 +49,9 @@ ACCOUNT_METRICS = "account_metrics"
 POST_METRICS = "post_metrics"
 ACCOUNT_POSTS = "account_posts"
 KINDS = (ACCOUNT_METRICS, POST_METRICS, ACCOUNT_POSTS)
+# Not a job: the row that says a collector is reading this account until ``next_due_at``,
+# so two collectors (two workers, a worker and cron) never read one account twice at once.
+LEASE = "lease"
 
 
 @dataclass
@@ -123,12 +128,19 @@ def _collect_account(
     if not wanted:
         run.next_due_at = min((d for d in states.values() if d is not None), default=None)
         return run
-    conn = cls(dict(credentials), config, http)
-    job = _Job(db, run, conn, account_id, workspace, network, now, settings, able)
-    for kind in wanted:
-        if not job.execute(kind):
-            break  # rate limited: the whole account waits
-    job.keep_credentials(credentials)
+    token = _claim(db, account_id, now, timedelta(seconds=settings.lease_seconds))
+    if token is None:
+        run.errors.append("skipped: another collector is reading this account")
+        return run
+    try:
+        conn = cls(dict(credentials), config, http)
+        job = _Job(db, run, conn, account_id, workspace, network, now, settings, able)
+        for kind in wanted:
+            if not job.execute(kind):
+                break  # rate limited: the whole account waits
+        job.keep_credentials(credentials)
+    finally:
+        _release(db, account_id, token)
     with db.read_session() as s:
         run.next_due_at = min(
             (st.next_due_at for st in _states(s, account_id) if st.next_due_at is not None),
@@ -138,7 +150,60 @@ def _collect_account(
 
 
 def _states(s: Session, account_id: int) -> list[CollectState]:
-    return list(s.scalars(select(CollectState).where(CollectState.account_id == account_id)))
+    return list(
+        s.scalars(
+            select(CollectState).where(
+                CollectState.account_id == account_id, CollectState.kind != LEASE
+            )
+        )
+    )
+
+
+def _claim(db: Database, account_id: int, now: datetime, lease: timedelta) -> str | None:
+    """Take the account's lease (a compare-and-set on its ``lease`` row); None if taken."""
+    token = secrets.token_hex(8)
+    where = (CollectState.account_id == account_id, CollectState.kind == LEASE)
+    with db.session() as s:
+        taken = s.execute(
+            update(CollectState)
+            .where(
+                *where,
+                or_(CollectState.next_due_at.is_(None), CollectState.next_due_at <= now),
+            )
+            .values(cursor=token, next_due_at=now + lease, last_run_at=now)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            return token
+        if s.scalars(select(CollectState.id).where(*where)).first() is not None:
+            return None  # held by someone else
+    try:
+        with db.session() as s:
+            s.add(
+                CollectState(
+                    account_id=account_id,
+                    kind=LEASE,
+                    cursor=token,
+                    next_due_at=now + lease,
+                    last_run_at=now,
+                    runs=0,
+                )
+            )
+    except IntegrityError:
+        return None  # another collector inserted it first
+    return token
+
+
+def _release(db: Database, account_id: int, token: str) -> None:
+    with db.session() as s:
+        s.execute(
+            update(CollectState)
+            .where(
+                CollectState.account_id == account_id,
+                CollectState.kind == LEASE,
+                CollectState.cursor == token,
+            )
+            .values(next_due_at=None, cursor=None)
+        )
 
 
 @dataclass
@@ -369,6 +434,7 @@ class _Job:
                 CollectState.account_id == self.account_id, CollectState.kind == kind
             )
         ).first()
+        assert kind != LEASE
         if state is None:
             state = CollectState(account_id=self.account_id, kind=kind, runs=0)
             s.add(state)
