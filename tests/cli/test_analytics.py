@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from mastodon_mock.testing.server import MockServer
 
 from tests.cli.test_accounts import Ws, mastodon, ws
@@ -51,3 +52,19 @@ def test_collect_refuses_loopback_without_allow_private(ws: Ws, mastodon: MockSe
     result = ws.run("analytics", "collect")
     assert result.code == 0
     assert "Transient" in result.out and "--allow-private" in result.out
+
+
+def test_the_worker_collects_beside_publishing(
+    ws: Ws, mastodon: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCIABLE_COLLECT__ALLOW_PRIVATE", "true")
+    ws.run("accounts", "add", "mastodon", "--instance", mastodon.base_url, "--token", "alice_token")
+    skipped = ws.run("worker", "--once", "--no-collect")
+    assert skipped.code == 0, skipped.err
+    assert "nothing collected yet" in ws.run("analytics", "status").out
+
+    result = ws.run("worker", "--once")
+    assert result.code == 0, result.err
+    assert "snapshots" in result.err and "errors" not in result.err
+    status = ws.run("analytics", "status").out
+    assert "account_metrics: last run" in status and "error" not in status

@@ -8,12 +8,11 @@ import typer
 from rich.markup import escape
 from sqlalchemy import select
 
-from sociable import net
 from sociable.cli.output import console
 from sociable.cli.state import get_state
 from sociable.clock import system_clock
+from sociable.collect.loop import client
 from sociable.collect.run import AccountRun, collect_once
-from sociable.config import private_hosts_hint
 from sociable.store.models import Account
 from sociable.store.models.collect import CollectState
 from sociable.workspaces import current_workspace
@@ -34,23 +33,18 @@ def collect(
     db = state.database()
     with db.read_session() as s:
         workspace_id = current_workspace(s, settings).id
-    policy = net.NetPolicy(
-        allow_private=allow_private or settings.collect.allow_private,
-        allow_private_hint=private_hosts_hint("collect", "--allow-private"),
-        timeout=settings.collect.http_timeout_seconds,
-        connect_timeout=min(10.0, settings.collect.http_timeout_seconds),
-    )
-    with net.client(policy) as http:
+    with client(settings.collect, allow_private) as http:
         runs = collect_once(
             db, system_clock(), http=http, settings=settings.collect, workspace_id=workspace_id
         )
     if not runs:
         console.print("no account can be read yet (add a Mastodon or Bluesky account)")
     for run in runs:
-        console.print(escape(_line(run)), highlight=False, soft_wrap=True)
+        console.print(escape(line(run)), highlight=False, soft_wrap=True)
 
 
-def _line(run: AccountRun) -> str:
+def line(run: AccountRun) -> str:
+    """One account's pass as a line (also what ``sociable worker -v`` prints)."""
     when = run.next_due_at.isoformat(timespec="minutes") if run.next_due_at else "-"
     if not run.jobs and not run.errors:
         return f"{run.label}: nothing due (next {when})"
