@@ -20,6 +20,8 @@ from sociable.errors import UserError
 DATA = Path(__file__).with_name("metrics.toml")
 Scope = Literal["post", "account"]
 SCOPES: tuple[Scope, ...] = ("post", "account")
+Via = Literal["fields", "insights"]
+VIAS: tuple[Via, ...] = ("fields", "insights")
 
 
 class CatalogError(UserError):
@@ -35,6 +37,7 @@ class Metric:
     api_version: str
     source: str
     deprecated_on: date | None = None
+    via: Via = "fields"
 
     def live_on(self, day: date) -> bool:
         """Still served on ``day`` (a metric dies on its deprecation date)."""
@@ -87,6 +90,7 @@ def parse(data: dict[str, Any], where: str) -> Catalog:
                 "api_version",
                 "deprecated_on",
                 "source",
+                "via",
             }
             if unknown:
                 raise CatalogError(f"{here}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -97,6 +101,9 @@ def parse(data: dict[str, Any], where: str) -> Catalog:
             scope = row.get("scope")
             if scope not in SCOPES:
                 raise CatalogError(f"{here}.scope must be one of {SCOPES}, not {scope!r}")
+            via = row.get("via", "fields")
+            if via not in VIAS:
+                raise CatalogError(f"{here}.via must be one of {VIAS}, not {via!r}")
             metrics.append(
                 Metric(
                     network=network,
@@ -108,6 +115,7 @@ def parse(data: dict[str, Any], where: str) -> Catalog:
                     else version,
                     source=_url(row, "source", here) if "source" in row else source,
                     deprecated_on=_date(row.get("deprecated_on"), f"{here}.deprecated_on"),
+                    via=via,
                 )
             )
     return Catalog(tuple(metrics), checked)
@@ -129,9 +137,14 @@ def catalog() -> Catalog:
     return load()
 
 
-def requestable(network: str, scope: Scope, day: date) -> list[str]:
-    """The metric names to ask ``network`` for on ``day``: listed and not deprecated."""
-    return [m.name for m in catalog().of(network, scope) if m.live_on(day)]
+def requestable(network: str, scope: Scope, day: date, via: Via | None = None) -> list[str]:
+    """The metric names to ask ``network`` for on ``day``: listed and not deprecated
+    (and read ``via`` fields or insights, when given)."""
+    return [
+        m.name
+        for m in catalog().of(network, scope)
+        if m.live_on(day) and (via is None or m.via == via)
+    ]
 
 
 def _text(row: dict[str, Any], key: str, at: str) -> str:

@@ -387,6 +387,12 @@ class _Job:
 
     def _write(self, s: Session, readings: list[Reading], pubs: dict[str, int]) -> None:
         totals = self.conn.capabilities.account_metrics_are_totals
+        refused = sorted({name for r in readings for name in r.refused})
+        if refused:  # the rest was read; say which names need an edit of metrics.toml
+            self.run.errors.append(
+                f"{self.network} refused metric(s) {', '.join(refused)}: "
+                "update sociable/collect/metrics.toml"
+            )
         for reading in readings:
             for name, value in sorted(reading.values.items()):
                 s.add(

@@ -131,6 +131,8 @@ class Reading:
     api_version: str
     remote_id: str | None = None
     fresh_as_of: datetime | None = None
+    # Names the network refused (renamed or dropped): edit collect/metrics.toml.
+    refused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
