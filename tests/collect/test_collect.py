@@ -232,3 +232,44 @@ def test_an_account_held_by_another_collector_is_skipped_until_its_lease_ends(
     with db.read_session() as s:
         lease = s.scalars(select(CollectState).where(CollectState.kind == LEASE)).one()
         assert lease.next_due_at is None  # released after the pass
+
+
+def test_a_refused_metric_name_is_reported_and_the_rest_kept(
+    db: Database, http: httpx.Client, respx_mock: Any
+) -> None:
+    with db.session() as s:
+        acc = account(
+            s,
+            workspace(s),
+            network="instagram",
+            handle="@acme",
+            credentials={"token": "tok"},
+            settings={"ig_user_id": "1784"},
+        )
+        account_id = acc.id
+    published(db, account_id, "17", T0 - timedelta(hours=2))
+    v = "https://graph.facebook.com/v23.0"
+    respx_mock.get(f"{v}/1784").respond(
+        json={"id": "1784", "followers_count": 5, "follows_count": 1, "media_count": 2}
+    )
+
+    def insights(request: httpx.Request) -> httpx.Response:
+        names = request.url.params["metric"].split(",")
+        if "shares" in names:  # as if Meta had just dropped it
+            return httpx.Response(400, json={"error": {"message": "(#100) metric", "code": 100}})
+        return httpx.Response(
+            200, json={"data": [{"name": n, "values": [{"value": 3}]} for n in names]}
+        )
+
+    respx_mock.get(f"{v}/17/insights").mock(side_effect=insights)
+    (run,) = collect_once(db, T0, http=http)
+    assert run.errors == [
+        "instagram refused metric(s) shares: update sociable/collect/metrics.toml"
+    ]
+    metrics = {r.metric for r in snapshots(db) if r.remote_id == "17"}
+    assert "reach" in metrics and "shares" not in metrics
+    assert {r.metric for r in snapshots(db) if r.remote_id is None} == {
+        "followers_count",
+        "follows_count",
+        "media_count",
+    }
