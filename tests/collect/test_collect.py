@@ -273,3 +273,38 @@ def test_a_refused_metric_name_is_reported_and_the_rest_kept(
         "follows_count",
         "media_count",
     }
+
+
+class Misreads(MastodonConnector):
+    """The real connector with a bug in its reading of the account (a body it misreads)."""
+
+    def account_metrics(self) -> Any:
+        raise KeyError("followers_count")
+
+
+def test_a_bug_in_one_account_is_recorded_and_the_others_still_read(
+    db: Database, mock: MockServer, http: httpx.Client
+) -> None:
+    good = setup(db, mock)
+    with db.session() as s:
+        from sociable.store.models import Account, Workspace
+
+        ws = s.scalars(select(Workspace)).one()
+        broken = account(
+            s,
+            ws,
+            network="broken",
+            handle="@x",
+            credentials={"token": "alice_token"},
+            settings={"instance": mock.base_url},
+        )
+        broken_id = broken.id
+        assert s.get(Account, good) is not None
+
+    def pick(network: str) -> type[MastodonConnector]:
+        return Misreads if network == "broken" else MastodonConnector
+
+    runs = {r.account_id: r for r in collect_once(db, T0, http=http, connector_for=pick)}
+    assert runs[good].errors == [] and runs[good].snapshots > 0
+    assert any("KeyError" in e for e in runs[broken_id].errors)
+    assert "KeyError" in (states(db, broken_id)[ACCOUNT_METRICS].last_error or "")

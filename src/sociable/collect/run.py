@@ -244,7 +244,10 @@ class _Job:
         except NotSupported as exc:
             self.run.errors.append(f"{kind}: {exc}")
             self._state(kind, error=f"not supported: {exc}", next_due_at=self.now + 30 * _DAY)
-        except ConnectorError as exc:
+        except Exception as exc:  # one account's surprise (a bug, a body we misread) is
+            # recorded on that account and never stops the pass for the others
+            if not isinstance(exc, ConnectorError):
+                log.warning("collect %s for %s failed", kind, self.run.label, exc_info=True)
             self.run.errors.append(f"{kind}: {type(exc).__name__}: {exc}")
             self._state(
                 kind, error=f"{type(exc).__name__}: {exc}", next_due_at=self.now + self._retry_td()
