@@ -97,6 +97,25 @@ class PublishSettings(Section):
     allow_private: bool = False
 
 
+class CollectSettings(Section):
+    """The read side (see sociable.collect): what is read back from the networks, how often."""
+
+    # Post metrics follow a decaying schedule (hourly for 48 h, daily to 30 days, then
+    # weekly) until a post is this old; older posts keep their last snapshots.
+    max_age_days: int = Field(default=90, ge=2)
+    account_every_hours: float = Field(default=24.0, gt=0)
+    # Wait this long after a failure (or a rate limit that names no time) before trying again.
+    retry_minutes: float = Field(default=60.0, gt=0)
+    # Pages of the account's own timeline read per run (posts made outside Sociable).
+    timeline_pages: int = Field(default=3, ge=0, le=50)
+    # One collector reads an account at a time; a crashed one's hold ends after this.
+    lease_seconds: float = Field(default=600.0, gt=0)
+    # `sociable worker` and `serve` run a collection pass this often (0: never; use cron).
+    every_minutes: float = Field(default=10.0, ge=0)
+    http_timeout_seconds: float = Field(default=20.0, gt=0)
+    allow_private: bool = False
+
+
 class TrackSettings(Section):
     """Short links, the redirect server and attribution (see sociable.track)."""
 
@@ -190,6 +209,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     track: TrackSettings = Field(default_factory=TrackSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    collect: CollectSettings = Field(default_factory=CollectSettings)
     hashtags: HashtagSettings = Field(default_factory=HashtagSettings)
     money: MoneySettings = Field(default_factory=MoneySettings)
     web: WebSettings = Field(default_factory=WebSettings)

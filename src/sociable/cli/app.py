@@ -12,6 +12,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 import sociable.cli.accounts_cmd as accounts_cmd
 import sociable.cli.adapt_cmd as adapt_cmd
+import sociable.cli.analytics_cmd as analytics_cmd
 import sociable.cli.audit_cmd as audit_cmd
 import sociable.cli.calendar_cmd as calendar_cmd
 import sociable.cli.demo_cmd as demo_cmd
@@ -111,6 +112,7 @@ app.command("export")(import_cmd.export_csv)
 app.add_typer(link_cmd.app, name="link")
 app.add_typer(track_cmd.app, name="track")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(analytics_cmd.app, name="analytics")
 
 
 def _show_click_error(exc: ClickException) -> int:

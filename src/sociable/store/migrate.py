@@ -44,7 +44,9 @@ def downgrade(db: Database, target: str = "-1") -> None:
     ``-1`` steps back the most recent migration (the highest revision number) only."""
     heads = sorted(current(db))
     if target == "-1" and len(heads) > 1:
-        target = f"{heads[-1]}-1"
+        # ``rev@-1`` steps back along that revision's own branch; ``rev-1`` would resolve to
+        # the branch point and undo every branch above it when ``rev`` starts a branch.
+        target = f"{heads[-1]}@-1"
     cfg = _config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn

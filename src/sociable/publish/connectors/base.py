@@ -53,6 +53,10 @@ class OutcomeUnknown(ConnectorError):
     """The request may or may not have been applied; reconcile before any retry."""
 
 
+class NotSupported(ConnectorError):
+    """This network (or this connector, so far) cannot do that read; not a failure to retry."""
+
+
 @dataclass(frozen=True)
 class Capabilities:
     text: bool = True
@@ -64,6 +68,13 @@ class Capabilities:
     client_record_key: bool = False  # we choose the post's id, so a retry cannot duplicate
     delete: bool = False
     token_refresh: bool = False
+    # The read side (see Connector.account_metrics and friends).
+    account_metrics: bool = False
+    post_metrics: bool = False
+    account_posts: bool = False
+    # Account metrics are running totals at the time read (followers now), not counts for a
+    # period: history is built from dated snapshots, never by adding readings up.
+    account_metrics_are_totals: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,32 @@ class RemotePost:
     text: str
     created_at: datetime | None = None
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Metric values read in one call: ``{name: value}`` with what the network said of them.
+
+    ``remote_id`` is the post they belong to (None: the account). ``fresh_as_of`` is the
+    time the network says the numbers hold for (None: live, as of the read).
+    """
+
+    values: dict[str, int]
+    api_version: str
+    remote_id: str | None = None
+    fresh_as_of: datetime | None = None
+    # Names the network refused (renamed or dropped): edit collect/metrics.toml.
+    refused: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostPage:
+    """One page of the account's own posts (wherever they were made), newest first, each with
+    its metrics; ``cursor`` fetches the next (older) page, None at the end."""
+
+    posts: tuple[RemotePost, ...]
+    readings: tuple[Reading, ...]
+    cursor: str | None
 
 
 def content_fingerprint(text: str) -> str:
@@ -160,6 +197,21 @@ class Connector(ABC):
     def refresh(self) -> dict[str, Any] | None:
         """New credentials when the token can be refreshed, else None."""
         return None
+
+    # -- read side: optional abilities, NotSupported unless a network implements them ------
+
+    def account_metrics(self) -> Reading:
+        """The account's counts now (followers, following, posts), names from the catalog."""
+        raise NotSupported(f"{self.network}: account metrics are not read yet")
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        """The metrics of these posts (ours or not); a post the network no longer has is
+        left out of the result rather than failing the rest."""
+        raise NotSupported(f"{self.network}: post metrics are not read yet")
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        """The account's posts made anywhere (not only through us), a page at a time."""
+        raise NotSupported(f"{self.network}: listing the account's posts is not read yet")
 
 
 def classify_response(response: httpx.Response, *, sent: bool = True) -> None:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.content.entities import bluesky_facets
 from sociable.publish.connectors.base import (
     AuthExpired,
@@ -27,9 +28,11 @@ from sociable.publish.connectors.base import (
     Connector,
     ConnectorError,
     OutcomeUnknown,
+    PostPage,
     PublishRequest,
     PublishResult,
     RateLimited,
+    Reading,
     Rejected,
     RemotePost,
     _retry_after,
@@ -107,8 +110,13 @@ class BlueskyConnector(Connector):
         first_comment=True,  # a reply to our own post
         client_record_key=True,
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
     max_image_bytes = 2_000_000
+    api_version = "app.bsky"
+    posts_per_call = 25  # app.bsky.feed.getPosts takes at most 25 uris
 
     def __init__(self, credentials: dict[str, Any], settings: dict[str, Any], http: httpx.Client):
         super().__init__(credentials, settings, http)
@@ -360,6 +368,77 @@ class BlueskyConnector(Connector):
                 )
             )
         return posts
+
+    # -- read side (app.bsky views, served through the PDS by its AppView) -----------------
+
+    def account_metrics(self) -> Reading:
+        # app.bsky.actor.getProfile?actor= -> profileViewDetailed: followersCount,
+        # followsCount, postsCount (lexicons app/bsky/actor/getProfile.json, actor/defs.json)
+        profile = self._xrpc(
+            "GET", "app.bsky.actor.getProfile", write=False, params={"actor": self._did()}
+        )
+        return _reading(profile, "account", None)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # app.bsky.feed.getPosts?uris=..&uris=.. (<= 25) -> {posts: [postView]}; a post that is
+        # gone is simply not in the answer (lexicons app/bsky/feed/getPosts.json)
+        readings = []
+        for start in range(0, len(remote_ids), self.posts_per_call):
+            chunk = remote_ids[start : start + self.posts_per_call]
+            body = self._xrpc("GET", "app.bsky.feed.getPosts", write=False, params={"uris": chunk})
+            for view in body.get("posts", []) if isinstance(body, dict) else []:
+                if isinstance(view, dict) and view.get("uri") in chunk:
+                    readings.append(_reading(view, "post", str(view["uri"])))
+        return readings
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        # app.bsky.feed.getAuthorFeed?actor=&limit=(<=100)&cursor=&filter=posts_with_replies
+        # -> {feed: [{post, reason?}], cursor?}; an item with a repost ``reason`` is someone
+        # else's post, left out (lexicons app/bsky/feed/getAuthorFeed.json)
+        params: dict[str, Any] = {
+            "actor": self._did(),
+            "limit": min(limit, 100),
+            "filter": "posts_with_replies",
+        }
+        if cursor:
+            params["cursor"] = cursor
+        body = self._xrpc("GET", "app.bsky.feed.getAuthorFeed", write=False, params=params)
+        posts: list[RemotePost] = []
+        readings: list[Reading] = []
+        for item in body.get("feed", []):
+            view = item.get("post") if isinstance(item, dict) else None
+            if not isinstance(view, dict) or item.get("reason"):
+                continue
+            raw = view.get("record")
+            record: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            posts.append(
+                RemotePost(
+                    remote_id=str(view["uri"]),
+                    text=str(record.get("text", "")),
+                    created_at=_time(record.get("createdAt")),
+                    url=_web_url(str(view["uri"]), self),
+                )
+            )
+            readings.append(_reading(view, "post", str(view["uri"])))
+        next_cursor = body.get("cursor")
+        return PostPage(tuple(posts), tuple(readings), str(next_cursor) if next_cursor else None)
+
+
+def _reading(view: dict[str, Any], scope: str, remote_id: str | None) -> Reading:
+    names = requestable(
+        "bluesky", "post" if scope == "post" else "account", datetime.now(UTC).date()
+    )
+    values = {n: int(view[n]) for n in names if isinstance(view.get(n), int)}
+    return Reading(values=values, api_version=BlueskyConnector.api_version, remote_id=remote_id)
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _web_url(uri: str, conn: BlueskyConnector) -> str:

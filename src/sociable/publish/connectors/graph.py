@@ -9,6 +9,7 @@ policy, 506 duplicate post, 1/2 unknown or temporary.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,17 @@ from sociable.publish.connectors.base import (
 from sociable.publish.connectors.http import check_status, json_of, keep_expiry, rate_limited, send
 
 THROTTLED = {4, 17, 32, 613, *range(80001, 80015)}
+INVALID_PARAMETER = 100  # also what an unknown or deprecated insights metric name gets
+
+
+class GraphRejected(Rejected):
+    """Meta refused the call for good; ``code`` is its error code (100: a bad parameter)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 AUTH = {102, 190, 463, 467}
 
 
@@ -69,8 +81,54 @@ def raise_for(response: httpx.Response, *, write: bool, network: str) -> None:
             raise OutcomeUnknown(what)
         raise Transient(what)
     if 400 <= response.status_code < 500:
-        raise Rejected(what)
+        raise GraphRejected(what, code)
     check_status(response, write=write)
+
+
+def insights(
+    fetch: Callable[[list[str]], Any], names: list[str]
+) -> tuple[dict[str, int], list[str]]:
+    """Values of the insights metrics ``names`` and the names Meta refused.
+
+    One unknown or deprecated name fails a whole insights call (error #100), so when the
+    call is refused that way each name is asked alone: a renamed metric costs itself, never
+    the rest. ``fetch(names)`` makes one ``.../insights?metric=a,b`` call.
+    """
+    if not names:
+        return {}, []
+    try:
+        return insight_values(fetch(names)), []
+    except GraphRejected as exc:
+        if exc.code != INVALID_PARAMETER or len(names) == 1:
+            raise
+    values: dict[str, int] = {}
+    refused: list[str] = []
+    for name in names:
+        try:
+            values.update(insight_values(fetch([name])))
+        except GraphRejected as exc:
+            if exc.code != INVALID_PARAMETER:
+                raise
+            refused.append(name)
+    return values, refused
+
+
+def insight_values(body: Any) -> dict[str, int]:
+    """``{"data": [{"name", "values": [{"value"}]} | {"name", "total_value": {"value"}}]}``"""
+    out: dict[str, int] = {}
+    for row in body.get("data", []) if isinstance(body, dict) else []:
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str):
+            continue
+        total = row.get("total_value")
+        values = row.get("values")
+        value = None
+        if isinstance(total, dict):
+            value = total.get("value")
+        elif isinstance(values, list) and values and isinstance(values[-1], dict):
+            value = values[-1].get("value")
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[row["name"]] = value
+    return out
 
 
 def graph_time(value: Any) -> datetime | None:

@@ -15,21 +15,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, ClassVar
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     Capabilities,
     Connector,
     ConnectorError,
     PublishRequest,
     PublishResult,
+    Reading,
     Rejected,
     RemotePost,
 )
-from sociable.publish.connectors.graph import exchange_token, graph_posts, graph_request
+from sociable.publish.connectors.graph import (
+    GraphRejected,
+    exchange_token,
+    graph_posts,
+    graph_request,
+    insights,
+)
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
@@ -42,6 +51,10 @@ DEFAULT_HOST = "https://graph.facebook.com"
 DEFAULT_VERSION = "v23.0"
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
 class InstagramConnector(Connector):
     network = "instagram"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -50,6 +63,8 @@ class InstagramConnector(Connector):
         media_kinds=frozenset({"image", "video"}),
         first_comment=True,
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
     )
     poll_interval = 3.0
     poll_attempts = 40
@@ -178,6 +193,53 @@ class InstagramConnector(Connector):
         except ConnectorError:  # the link is a nicety; the post is live
             permalink = None
         return PublishResult(remote_id=media_id, url=permalink, extra=extra)
+
+    @property
+    def api_version(self) -> str:
+        return str(self.settings.get("version") or DEFAULT_VERSION)
+
+    # -- read side -------------------------------------------------------------------------
+
+    def account_metrics(self) -> Reading:
+        # GET /{ig-user-id}?fields=followers_count,follows_count,media_count (IG User fields)
+        names = requestable("instagram", "account", _today(), "fields")
+        body = self._call("GET", self.user_id, write=False, params={"fields": ",".join(names)})
+        values = {n: int(body[n]) for n in names if isinstance(body.get(n), int)}
+        return Reading(values=values, api_version=self.api_version)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /{ig-media-id}/insights?metric=views,reach,... -> {data: [{name, values}]}; a
+        # deprecated name fails the call with #100, so graph.insights asks around it. A
+        # media that is gone answers #100 too ("does not exist") for every name: left out.
+        names = requestable("instagram", "post", _today(), "insights")
+        readings = []
+        for media_id in remote_ids:
+
+            def fetch(metrics: list[str], media_id: str = media_id) -> Any:
+                return self._call(
+                    "GET",
+                    f"{media_id}/insights",
+                    write=False,
+                    params={"metric": ",".join(metrics)},
+                )
+
+            try:
+                values, refused = insights(fetch, names)
+            except GraphRejected as exc:
+                if exc.code == 100 and len(names) == 1:
+                    continue
+                raise
+            if not values and refused:
+                continue  # every name refused: the media is gone (or none is valid)
+            readings.append(
+                Reading(
+                    values=values,
+                    api_version=self.api_version,
+                    remote_id=media_id,
+                    refused=tuple(refused),
+                )
+            )
+        return readings
 
     def recent_posts(self, limit: int = 40) -> list[RemotePost]:
         # GET /{ig-user-id}/media?fields=id,caption,timestamp,permalink

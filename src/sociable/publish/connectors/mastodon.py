@@ -9,19 +9,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from html import unescape
 from typing import Any, ClassVar
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
+    PostPage,
     PublishRequest,
     PublishResult,
+    Reading,
     Rejected,
     RemotePost,
     content_fingerprint,
@@ -53,7 +56,11 @@ class MastodonConnector(Connector):
         threads=True,
         first_comment=True,  # a reply to our own status
         idempotency_key=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
+    api_version = "v1"
     max_media_bytes = 99 * 1024 * 1024  # video_size_limit default; images 16 MB
     poll_interval = 1.0
 
@@ -171,27 +178,78 @@ class MastodonConnector(Connector):
                 return PublishResult(remote_id=post.remote_id, url=post.url)
         return None
 
-    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
-        account_id = self.settings.get("account_id")
-        if not account_id:
+    def _account_id(self) -> str:
+        if not self.settings.get("account_id"):
             self.check()
-            account_id = self.settings["account_id"]
-        # GET /api/v1/accounts/:id/statuses?limit= (docs: methods/accounts#statuses)
+        return str(self.settings["account_id"])
+
+    def _statuses(self, limit: int, max_id: str | None = None) -> list[dict[str, Any]]:
+        # GET /api/v1/accounts/:id/statuses?limit=&max_id= (<= 40, newest first; docs:
+        # methods/accounts#statuses); boosts are someone else's posts, so they are left out
+        params: dict[str, Any] = {"limit": min(limit, 40), "exclude_reblogs": "true"}
+        if max_id:
+            params["max_id"] = max_id
         rows = self._call(
-            "GET",
-            f"/api/v1/accounts/{account_id}/statuses",
-            write=False,
-            params={"limit": min(limit, 40), "exclude_reblogs": "true"},
+            "GET", f"/api/v1/accounts/{self._account_id()}/statuses", write=False, params=params
         )
-        return [
-            RemotePost(
-                remote_id=str(row["id"]),
-                text=html_to_text(str(row.get("content", ""))),
-                created_at=_parse_time(row.get("created_at")),
-                url=row.get("url"),
+        return [row for row in rows if isinstance(row, dict)]
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        return [_remote_post(row) for row in self._statuses(limit)]
+
+    # -- read side -------------------------------------------------------------------------
+
+    def _reading(self, entity: dict[str, Any], scope: str, remote_id: str | None) -> Reading:
+        names = requestable("mastodon", "post" if scope == "post" else "account", _today())
+        values = {n: int(entity[n]) for n in names if isinstance(entity.get(n), int)}
+        return Reading(values=values, api_version=self.api_version, remote_id=remote_id)
+
+    def account_metrics(self) -> Reading:
+        # GET /api/v1/accounts/verify_credentials -> Account: followers_count,
+        # following_count, statuses_count (docs: entities/Account)
+        account = self._call("GET", "/api/v1/accounts/verify_credentials", write=False)
+        self.settings.setdefault("account_id", str(account["id"]))
+        return self._reading(account, "account", None)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /api/v1/statuses/:id -> Status: replies_count, reblogs_count, favourites_count
+        # (docs: methods/statuses#get); a deleted status answers 404 and is left out
+        readings = []
+        for remote_id in remote_ids:
+            response = send(
+                self.http,
+                "GET",
+                f"{self.base}/api/v1/statuses/{remote_id}",
+                write=False,
+                headers=self._headers(),
             )
-            for row in rows
-        ]
+            if response.status_code == 404:
+                continue
+            if response.status_code in (401, 403) and "token" in _error(response).lower():
+                raise AuthExpired(f"Mastodon token rejected: {_error(response)}")
+            check_status(response, write=False)
+            readings.append(self._reading(json_of(response, write=False), "post", remote_id))
+        return readings
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        rows = self._statuses(limit, max_id=cursor)
+        posts = tuple(_remote_post(row) for row in rows)
+        readings = tuple(self._reading(row, "post", str(row["id"])) for row in rows)
+        more = len(rows) >= min(limit, 40) and bool(rows)
+        return PostPage(posts, readings, str(rows[-1]["id"]) if more else None)
+
+
+def _remote_post(row: dict[str, Any]) -> RemotePost:
+    return RemotePost(
+        remote_id=str(row["id"]),
+        text=html_to_text(str(row.get("content", ""))),
+        created_at=_parse_time(row.get("created_at")),
+        url=row.get("url"),
+    )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 def _compose(request: PublishRequest) -> str:
