@@ -145,6 +145,16 @@ class PostPage:
     cursor: str | None
 
 
+def api_time(value: Any) -> datetime | None:
+    """An API's ISO 8601 timestamp (``...Z`` included) as a datetime; None if absent or bad."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def content_fingerprint(text: str) -> str:
     """A hash of the text that survives the network's own normalisation (case, spaces, NFC)."""
     norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())

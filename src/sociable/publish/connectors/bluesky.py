@@ -36,6 +36,7 @@ from sociable.publish.connectors.base import (
     Rejected,
     RemotePost,
     _retry_after,
+    api_time,
 )
 from sociable.publish.connectors.http import (
     check_media,
@@ -415,7 +416,7 @@ class BlueskyConnector(Connector):
                 RemotePost(
                     remote_id=str(view["uri"]),
                     text=str(record.get("text", "")),
-                    created_at=_time(record.get("createdAt")),
+                    created_at=api_time(record.get("createdAt")),
                     url=_web_url(str(view["uri"]), self),
                 )
             )
@@ -430,15 +431,6 @@ def _reading(view: dict[str, Any], scope: str, remote_id: str | None) -> Reading
     )
     values = {n: int(view[n]) for n in names if isinstance(view.get(n), int)}
     return Reading(values=values, api_version=BlueskyConnector.api_version, remote_id=remote_id)
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _web_url(uri: str, conn: BlueskyConnector) -> str:

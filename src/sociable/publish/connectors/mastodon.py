@@ -27,6 +27,7 @@ from sociable.publish.connectors.base import (
     Reading,
     Rejected,
     RemotePost,
+    api_time,
     content_fingerprint,
 )
 from sociable.publish.connectors.http import (
@@ -243,7 +244,7 @@ def _remote_post(row: dict[str, Any]) -> RemotePost:
     return RemotePost(
         remote_id=str(row["id"]),
         text=html_to_text(str(row.get("content", ""))),
-        created_at=_parse_time(row.get("created_at")),
+        created_at=api_time(row.get("created_at")),
         url=row.get("url"),
     )
 
@@ -266,12 +267,3 @@ def _error(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("error") or body)[:300]
     return str(body)[:300]
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
