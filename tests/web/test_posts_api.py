@@ -56,7 +56,12 @@ def test_create_list_reschedule_cancel(web: WebApp) -> None:
         detail = c.get(f"/api/v1/publications/{rows[0]['id']}").json()
         assert [e["to_state"] for e in detail["events"]] == ["scheduled", "scheduled"]
 
-        assert c.delete(f"/api/v1/posts/{post['id']}").status_code == 204
+        # Cancelling keeps the post readable, so it is a POST; DELETE is not offered.
+        gone = c.delete(f"/api/v1/posts/{post['id']}")
+        assert gone.status_code == 405 and "POST" not in gone.headers.get("allow", "")
+        cancelled = c.post(f"/api/v1/posts/{post['id']}/cancel")
+        assert cancelled.status_code == 200
+        assert {p["state"] for p in cancelled.json()["publications"]} == {"cancelled"}
         states_now = {
             p["state"] for p in c.get(f"/api/v1/posts/{post['id']}").json()["publications"]
         }

@@ -287,13 +287,19 @@ def reschedule_post(
     return _out(request, session, post, workspace)
 
 
-@router.delete("/{post_id}", status_code=204, response_class=Response, responses=ERRORS)
+@router.post("/{post_id}/cancel", response_model=PostOut, responses=ERRORS)
 def cancel_post(
     post_id: RowId,
+    request: Request,
     who: Principal = Depends(require(Role.EDITOR)),
     session: Session = Depends(session_scope, scope="function"),
-) -> Response:
-    """Cancel every publication that has not started (the post and its history stay)."""
+) -> dict[str, Any]:
+    """Cancel every publication that has not started; the post and its history stay.
+
+    A POST, not a DELETE: the post remains readable afterwards (with its cancelled
+    publications), which is not what DELETE promises a client.
+    """
     workspace = workspace_of(session, who)
-    domain.cancel_post(session, _get(session, workspace, post_id))
-    return Response(status_code=204)
+    post = _get(session, workspace, post_id)
+    domain.cancel_post(session, post)
+    return _out(request, session, post, workspace)
