@@ -216,6 +216,20 @@ def _check_request(request: httpx.Request) -> None:
         raise FetchError(f"refused {request.url}: only http and https are fetched")
 
 
+def _pool_options(
+    limits: httpx.Limits, verify: ssl.SSLContext | bool, http2: bool, retries: int
+) -> dict[str, Any]:
+    """What httpx's own transports pass their connection pool, for our sync and async pools."""
+    return {
+        "ssl_context": httpx.create_ssl_context(verify=verify),
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+        "http2": http2,
+        "retries": retries,
+    }
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport over a connection pool whose sockets go to checked addresses."""
 
@@ -230,13 +244,8 @@ class GuardedTransport(httpx.HTTPTransport):
     ) -> None:
         self.policy = policy
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http2=http2,
-            retries=retries,
             network_backend=PinnedBackend(policy),
+            **_pool_options(limits, verify, http2, retries),
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -258,13 +267,8 @@ class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
     ) -> None:
         self.policy = policy
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http2=http2,
-            retries=retries,
             network_backend=AsyncPinnedBackend(policy),
+            **_pool_options(limits, verify, http2, retries),
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
