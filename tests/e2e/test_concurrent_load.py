@@ -12,9 +12,7 @@ timeouts, so a stall fails the test instead of hanging it.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +30,7 @@ from sociable.store.db import open_database
 from sociable.store.models import Membership
 from sociable.store.secrets import SecretBox, load_key, use_box
 from sociable.web.api.tokens import issue_token
+from tests.e2e.serve import start_serve
 
 READERS = WRITERS = 4
 REQUESTS = 10
@@ -43,12 +42,6 @@ CLIENT_TIMEOUT = 20.0
 # of one second on the slowest probe.
 HEALTHZ_BOUND = 0.100
 HEALTHZ_CAP = 1.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -80,34 +73,13 @@ def served(  # type: ignore[no-untyped-def]
         token = issue_token(s, member.user_id, member.workspace_id, "load").token
     db.dispose()
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIABLE_")}
-    log = tmp_path / "serve.log"  # a file, not a pipe nobody reads (it would fill up)
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sociable.cli.app", *base, "serve", "--port", str(port)],
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    address = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, log.read_text()
-        try:
-            if httpx.get(f"{address}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "sociable serve did not start"
-        time.sleep(0.2)
+    proc, address = start_serve(base, tmp_path / "serve.log", timeout=60)
     try:
         yield Served(address, token, proc)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
-        out.close()
 
 
 @dataclass

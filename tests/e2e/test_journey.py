@@ -7,16 +7,12 @@ to the receiver and the calendar turn to "published", then open the site's audit
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -30,16 +26,11 @@ from sociable.store.models.publish import Publication
 from sociable.store.secrets import SecretBox, load_key, use_box
 from sociable.web.jobs import audit_folder
 from tests.e2e.conftest import screenshot
+from tests.e2e.serve import start_serve
 from tests.publish.receiver import Receiver
 
 pytestmark = pytest.mark.browser
 PASSWORD = "journey password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -78,25 +69,7 @@ def served(
     audit_folder(db, workspace_id, SITE, "https://demo.example", networks=["x", "mastodon"])
     db.dispose()
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIABLE_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sociable.cli.app", *base, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "sociable serve did not start"
-        time.sleep(0.3)
+    proc, url = start_serve(base, tmp_path / "serve.log")
     try:
         yield url, tmp_path / "shop", receiver
     finally:
