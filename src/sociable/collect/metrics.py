@@ -3,7 +3,9 @@
 One place to edit when a network renames or drops a metric: connectors ask
 :func:`requestable` for the names to read, so a name past its ``deprecated_on`` date is
 never requested again (Meta's insights calls fail whole on one bad name, error #100).
-This module knows no HTTP and imports nothing from the connectors.
+Each name maps to a canonical ``measure``
+(:mod:`sociable.analytics.measures`), the vocabulary reports speak. This module knows no HTTP
+and imports nothing from the connectors.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from sociable.analytics.measures import MEASURES
 from sociable.errors import UserError
 
 DATA = Path(__file__).with_name("metrics.toml")
@@ -38,6 +41,9 @@ class Metric:
     source: str
     deprecated_on: date | None = None
     via: Via = "fields"
+    # The canonical measure reports read it as (sociable.analytics.measures.MEASURES); None
+    # for a number no report uses (LinkedIn's own engagement ratio).
+    measure: str | None = None
 
     def live_on(self, day: date) -> bool:
         """Still served on ``day`` (a metric dies on its deprecation date)."""
@@ -91,6 +97,7 @@ def parse(data: dict[str, Any], where: str) -> Catalog:
                 "deprecated_on",
                 "source",
                 "via",
+                "measure",
             }
             if unknown:
                 raise CatalogError(f"{here}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -104,6 +111,11 @@ def parse(data: dict[str, Any], where: str) -> Catalog:
             via = row.get("via", "fields")
             if via not in VIAS:
                 raise CatalogError(f"{here}.via must be one of {VIAS}, not {via!r}")
+            measure = row.get("measure")
+            if measure is not None and measure not in MEASURES:
+                raise CatalogError(
+                    f"{here}.measure must be one of {', '.join(MEASURES)}, not {measure!r}"
+                )
             metrics.append(
                 Metric(
                     network=network,
@@ -116,6 +128,7 @@ def parse(data: dict[str, Any], where: str) -> Catalog:
                     source=_url(row, "source", here) if "source" in row else source,
                     deprecated_on=_date(row.get("deprecated_on"), f"{here}.deprecated_on"),
                     via=via,
+                    measure=measure,
                 )
             )
     return Catalog(tuple(metrics), checked)
@@ -145,6 +158,15 @@ def requestable(network: str, scope: Scope, day: date, via: Via | None = None) -
         for m in catalog().of(network, scope)
         if m.live_on(day) and (via is None or m.via == via)
     ]
+
+
+def measure_of(network: str, name: str) -> str | None:
+    """The canonical measure of ``network``'s metric ``name``: the catalog's mapping, or the
+    name itself when it already is a measure (imports write measures directly)."""
+    metric = catalog().get(network, name)
+    if metric is not None:
+        return metric.measure
+    return name if name in MEASURES else None
 
 
 def _text(row: dict[str, Any], key: str, at: str) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sociable.analytics.posts import record_published, record_remote
 from sociable.collect.schedule import HOUR, is_due
 from sociable.config import CollectSettings
 from sociable.publish.connectors.base import (
@@ -296,6 +297,7 @@ class _Job:
             due = self._due_publications()
             readings = self.conn.post_metrics(list(due)) if due else []
             with self.db.session() as s:
+                record_published(s, self.workspace_id, self.account_id)
                 self._write(s, readings, due)
                 # the shortest gap is an hour: what was read now is due again in one at the
                 # soonest, and a post published meanwhile waits at most that long
@@ -370,8 +372,9 @@ class _Job:
                     and (when := born.get(r.remote_id)) is not None
                     and is_due(when, last.get(r.remote_id), self.now, self.max_age)
                 ]
-                ids = [r.remote_id for r in keep if r.remote_id is not None]
-                self._write(s, keep, self._ours(s, ids))
+                ours = self._ours(s, [p.remote_id for p in page.posts])
+                record_remote(s, self.workspace_id, self.account_id, self.network, page.posts, ours)
+                self._write(s, keep, ours)
                 cursor = None if too_old else page.cursor
                 # a walk cut short goes on at the next pass; a finished one starts again
                 # from the newest post in an hour

@@ -117,6 +117,9 @@ class RemotePost:
     text: str
     created_at: datetime | None = None
     url: str | None = None
+    # What kind of post it is, in sociable.analytics.measures.CONTENT_TYPES ("text", "link",
+    # "image", "video", "carousel", "thread", ...); None when the network does not say.
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)

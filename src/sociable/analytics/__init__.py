@@ -1,0 +1,1 @@
+"""Analytics: one set of Ibis expressions over the store (DuckDB by default, Spark at scale)."""
