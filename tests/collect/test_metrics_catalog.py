@@ -58,6 +58,7 @@ metrics = [ { name = "likes", scope = "post", meaning = "likes" } ]
         ('meaning = "likes"', 'meaning = "x", deprecated_on = "2025-13-01"', "deprecated_on"),
         ('meaning = "likes"', 'meaning = "x", colour = "red"', "colour"),
         (" } ]", ' }, { name = "likes", scope = "post", meaning = "again" } ]', "listed twice"),
+        ('meaning = "likes"', 'meaning = "x", measure = "hearts"', "metrics[0].measure"),
     ],
 )
 def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, field: str) -> None:
@@ -83,3 +84,19 @@ def test_unreadable_toml_is_a_catalog_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match=r"metrics\.toml"):
         load(_write(tmp_path, "[net\n"))
     assert metrics.DATA.is_file()
+
+
+def test_every_network_metric_a_report_can_use_maps_to_a_measure() -> None:
+    """Reports read measures: each post and account count the connectors read must map to
+    one, or the catalog must say it is not for reports (no measure)."""
+    from sociable.analytics.measures import ACCOUNT_MEASURES, MEASURES
+
+    cat = load()
+    for m in cat.metrics:
+        assert m.measure is None or m.measure in MEASURES, m
+        if m.scope == "account" and m.measure is not None and m.live_on(date(2026, 12, 4)):
+            assert m.measure in ACCOUNT_MEASURES or m.via == "insights", m
+    assert metrics.measure_of("mastodon", "favourites_count") == "likes"
+    assert metrics.measure_of("x", "retweet_count") == "shares"
+    assert metrics.measure_of("any", "reach") == "reach"  # an import's canonical name
+    assert metrics.measure_of("any", "hearts") is None

@@ -418,11 +418,36 @@ class BlueskyConnector(Connector):
                     text=str(record.get("text", "")),
                     created_at=api_time(record.get("createdAt")),
                     url=_web_url(str(view["uri"]), self),
+                    content_type=_content_type(record, self._did()),
                 )
             )
             readings.append(_reading(view, "post", str(view["uri"])))
         next_cursor = body.get("cursor")
         return PostPage(tuple(posts), tuple(readings), str(next_cursor) if next_cursor else None)
+
+
+def _content_type(record: dict[str, Any], did: str) -> str:
+    """A post record's kind from its embed (lexicons app/bsky/embed/*): images (one, or a
+    carousel of several), video, an external link card; else a reply to our own post (a
+    thread), else text."""
+    embed = _dict(record.get("embed"))
+    if embed.get("$type") == "app.bsky.embed.recordWithMedia":
+        embed = _dict(embed.get("media"))
+    kind = embed.get("$type")
+    if kind == "app.bsky.embed.images":
+        return "carousel" if len(embed.get("images") or []) > 1 else "image"
+    if kind == "app.bsky.embed.video":
+        return "video"
+    if kind == "app.bsky.embed.external":
+        return "link"
+    parent = _dict(_dict(record.get("reply")).get("parent"))
+    if str(parent.get("uri", "")).startswith(f"at://{did}/"):
+        return "thread"
+    return "text"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _reading(view: dict[str, Any], scope: str, remote_id: str | None) -> Reading:

@@ -246,7 +246,25 @@ def _remote_post(row: dict[str, Any]) -> RemotePost:
         text=html_to_text(str(row.get("content", ""))),
         created_at=api_time(row.get("created_at")),
         url=row.get("url"),
+        content_type=_content_type(row),
     )
+
+
+def _content_type(row: dict[str, Any]) -> str:
+    """A Status's kind: its media (Status.media_attachments[].type: image, gifv, video,
+    audio), else a link card, else a reply in its own thread, else text."""
+    media = [m for m in row.get("media_attachments") or [] if isinstance(m, dict)]
+    if len(media) > 1:
+        return "carousel"
+    if media:
+        return "video" if media[0].get("type") in ("video", "gifv") else "image"
+    if row.get("card"):
+        return "link"
+    account = row.get("account")
+    own = account.get("id") if isinstance(account, dict) else None
+    if row.get("in_reply_to_id") and row.get("in_reply_to_account_id") == own:
+        return "thread"
+    return "text"
 
 
 def _today() -> date:
