@@ -30,7 +30,7 @@ def test_a_deprecated_metric_is_no_longer_requested() -> None:
     after = requestable("instagram", "post", date(2025, 4, 21))
     assert "impressions" in before and "impressions" not in after
     assert "views" in after
-    assert requestable("facebook", "account", date(2025, 11, 15)) == []
+    assert requestable("facebook", "account", date(2025, 11, 15), "insights") == []
 
 
 def _write(tmp_path: Path, text: str) -> Path:
