@@ -13,7 +13,10 @@ from sociable.collect.metrics import CatalogError, load, requestable
 
 def test_packaged_catalog_loads_every_network_with_sources() -> None:
     cat = load()
-    assert {"x", "bluesky", "mastodon", "linkedin", "instagram", "facebook"} <= set(cat.networks())
+    assert {
+        *("x", "bluesky", "mastodon", "linkedin", "instagram", "facebook"),
+        *("threads", "reddit", "tumblr"),
+    } <= set(cat.networks())
     for m in cat.metrics:
         assert m.source.startswith("https://"), m
         assert m.meaning and m.api_version

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import httpx
 
@@ -220,7 +220,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -250,7 +250,10 @@ def _content_type(content: list[Any]) -> str:
 
 
 def _remote_post(row: dict[str, Any]) -> RemotePost:
-    content = row.get("content") if isinstance(row.get("content"), list) else []
+    raw = row.get("content")
+    content: list[dict[str, Any]] = (
+        [b for b in raw if isinstance(b, dict)] if isinstance(raw, list) else []
+    )
     stamp = row.get("timestamp")
     return RemotePost(
         remote_id=_post_id(row),
