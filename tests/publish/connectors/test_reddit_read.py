@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sociable.collect.metrics import measure_of
 from sociable.publish.connectors.base import AuthExpired, RateLimited
@@ -173,3 +175,13 @@ def test_401_is_auth_expired(respx_mock: respx.MockRouter, http: httpx.Client) -
     )
     with pytest.raises(AuthExpired):
         conn(http).account_posts()
+
+
+@given(ratio=st.floats(0.0, 1.0), score=st.integers(-10_000, 10**7))
+def test_the_ratio_is_kept_per_mille_and_counts_as_they_are(ratio: float, score: int) -> None:
+    from sociable.publish.connectors.reddit import _reading
+
+    values = _reading(link(1, upvote_ratio=ratio, score=score)).values
+    assert 0 <= values["upvote_ratio"] <= 1000
+    assert abs(values["upvote_ratio"] / 1000 - ratio) <= 0.0005
+    assert values["score"] == score  # net votes may be negative; kept as they are

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sociable.collect.metrics import measure_of
 from sociable.publish.connectors.base import AuthExpired, RateLimited
@@ -141,3 +143,21 @@ def test_401_is_auth_expired(respx_mock: respx.MockRouter, http: httpx.Client) -
     )
     with pytest.raises(AuthExpired):
         conn(http).post_metrics(["7001"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(0, 45), limit=st.integers(1, 25))
+def test_offset_paging_visits_every_post_once(count: int, limit: int) -> None:
+    fake = FakeTumblr()
+    fake.posts = [post(n, [TEXT]) for n in range(1, count + 1)]
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        fake.install(router)
+        c, seen, cursor = conn(client), [], None
+        for _ in range(count + 2):
+            page = c.account_posts(cursor, limit=limit)
+            assert len(page.posts) <= min(limit, 20)
+            seen += [p.remote_id for p in page.posts]
+            cursor = page.cursor
+            if cursor is None:
+                break
+    assert cursor is None and seen == [p["id_string"] for p in fake.posts]

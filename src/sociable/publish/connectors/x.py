@@ -313,16 +313,18 @@ class XConnector(Connector):
         older or others' posts. A refusal keeps the public values."""
         names = requestable("x", "post", _today())
         now = datetime.now(UTC)
-        me = self.settings.get("user_id")
+        if not rows:
+            return []
+        me = self._user_id()
         private: dict[str, dict[str, Any]] = {}
         young = [
             str(row["id"])
             for row in rows
-            if str(row.get("author_id", me)) == str(me)
+            if str(row.get("author_id")) == me
             and (born := _time(row.get("created_at"))) is not None
             and now - born < PRIVATE_FOR
         ]
-        if young and me:
+        if young:
             private = self._private(young)
         readings = []
         for row in rows:
