@@ -13,7 +13,10 @@ from sociable.collect.metrics import CatalogError, load, requestable
 
 def test_packaged_catalog_loads_every_network_with_sources() -> None:
     cat = load()
-    assert {"x", "bluesky", "mastodon", "linkedin", "instagram", "facebook"} <= set(cat.networks())
+    assert {
+        *("x", "bluesky", "mastodon", "linkedin", "instagram", "facebook"),
+        *("threads", "reddit", "tumblr"),
+    } <= set(cat.networks())
     for m in cat.metrics:
         assert m.source.startswith("https://"), m
         assert m.meaning and m.api_version
@@ -30,7 +33,7 @@ def test_a_deprecated_metric_is_no_longer_requested() -> None:
     after = requestable("instagram", "post", date(2025, 4, 21))
     assert "impressions" in before and "impressions" not in after
     assert "views" in after
-    assert requestable("facebook", "account", date(2025, 11, 15)) == []
+    assert requestable("facebook", "account", date(2025, 11, 15), "insights") == []
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -38,7 +38,7 @@ def collect(
             db, system_clock(), http=http, settings=settings.collect, workspace_id=workspace_id
         )
     if not runs:
-        console.print("no account can be read yet (add a Mastodon or Bluesky account)")
+        console.print("no account can be read yet (none is active on a network we read)")
     for run in runs:
         console.print(escape(line(run)), highlight=False, soft_wrap=True)
 

@@ -10,18 +10,28 @@ the Page's recent posts.
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     Capabilities,
     Connector,
+    PostPage,
     PublishRequest,
     PublishResult,
+    Reading,
     Rejected,
     RemotePost,
 )
-from sociable.publish.connectors.graph import graph_posts, graph_request
+from sociable.publish.connectors.graph import (
+    graph_posts,
+    graph_request,
+    graph_time,
+    insight_readings,
+    next_cursor,
+)
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
@@ -40,6 +50,9 @@ class FacebookConnector(Connector):
         max_media=10,
         media_kinds=frozenset({"image", "gif", "video"}),
         first_comment=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
     max_image_bytes = 10 * 1024 * 1024
     max_video_bytes = 1024 * 1024 * 1024  # non-resumable upload limit (1 GB)
@@ -161,6 +174,84 @@ class FacebookConnector(Connector):
             params={"fields": "id,message,created_time,permalink_url", "limit": min(limit, 100)},
         )
         return graph_posts(body, text="message", time="created_time", url="permalink_url")
+
+    # -- read side -------------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> str:
+        return str(self.settings.get("version") or DEFAULT_VERSION)
+
+    def account_metrics(self) -> Reading:
+        # GET /{page-id}?fields=followers_count,fan_count (Page fields; page_fans, the
+        # insights metric, was removed on 2025-11-15)
+        names = requestable("facebook", "account", _today(), "fields")
+        body = self._call("GET", self.page_id, write=False, params={"fields": ",".join(names)})
+        values = {n: body[n] for n in names if _is_int(body.get(n))}
+        return Reading(values=values, api_version=self.api_version)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /{page-post-id}/insights?metric=post_media_view,... -> {data: [{name, period,
+        # values: [{value}]}]}; one bad name fails the call (#100): graph.insight_readings
+        # asks around it and leaves out a post that is gone
+        return insight_readings(
+            self._insights,
+            remote_ids,
+            requestable("facebook", "post", _today(), "insights"),
+            self.api_version,
+        )
+
+    def _insights(self, post_id: str, metrics: list[str]) -> Any:
+        return self._call(
+            "GET",
+            f"{post_id}/insights",
+            write=False,
+            params={"metric": ",".join(metrics), "period": "lifetime"},
+        )
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        # GET /{page-id}/published_posts?fields=id,message,created_time,permalink_url,
+        # status_type&limit=&after= -> {data, paging: {cursors: {after}, next?}}
+        params: dict[str, Any] = {
+            "fields": "id,message,created_time,permalink_url,status_type",
+            "limit": min(limit, 100),
+        }
+        if cursor:
+            params["after"] = cursor
+        body = self._call("GET", f"{self.page_id}/published_posts", write=False, params=params)
+        rows = [row for row in body.get("data", []) if isinstance(row, dict) and row.get("id")]
+        posts = tuple(
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("message", "")),
+                created_at=graph_time(row.get("created_time")),
+                url=row.get("permalink_url"),
+                content_type=_STATUS_TYPES.get(str(row.get("status_type", "")), "other"),
+            )
+            for row in rows
+        )
+        readings = self.post_metrics([p.remote_id for p in posts])
+        return PostPage(posts, tuple(readings), next_cursor(body))
+
+
+# A Page post's status_type (Graph API reference: page-post) as one of CONTENT_TYPES.
+_STATUS_TYPES = {
+    "mobile_status_update": "text",
+    "created_note": "text",
+    "wall_post": "text",
+    "added_photos": "image",
+    "added_video": "video",
+    "shared_story": "link",
+    "published_story": "link",
+    "created_event": "other",
+}
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _with_link(request: PublishRequest) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import httpx
 from sociable.publish.connectors.base import (
     AuthExpired,
     OutcomeUnknown,
+    Reading,
     Rejected,
     RemotePost,
     Transient,
@@ -111,6 +113,48 @@ def insights(
                 raise
             refused.append(name)
     return values, refused
+
+
+def insight_readings(
+    fetch: Callable[[str, list[str]], Any],
+    remote_ids: list[str],
+    names: list[str],
+    api_version: str,
+) -> list[Reading]:
+    """One :class:`Reading` per object from its insights edge (``fetch(id, names)`` makes one
+    ``/{id}/insights?metric=...`` call), a refused name costing only itself (:func:`insights`).
+
+    An object that is gone answers #100 ("does not exist") for every name: it is left out,
+    as is one for which every name was refused, rather than failing the others.
+    """
+    readings = []
+    for remote_id in remote_ids:
+        try:
+            values, refused = insights(partial(fetch, remote_id), names)
+        except GraphRejected as exc:
+            if exc.code == INVALID_PARAMETER and len(names) == 1:
+                continue
+            raise
+        if not values and refused:
+            continue
+        readings.append(
+            Reading(
+                values=values,
+                api_version=api_version,
+                remote_id=remote_id,
+                refused=tuple(refused),
+            )
+        )
+    return readings
+
+
+def next_cursor(body: Any) -> str | None:
+    """The ``after`` cursor of a Graph list call, None on the last page (no ``paging.next``)."""
+    paging = body.get("paging") if isinstance(body, dict) else None
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    after = (paging.get("cursors") or {}).get("after")
+    return str(after) if after else None
 
 
 def insight_values(body: Any) -> dict[str, int]:

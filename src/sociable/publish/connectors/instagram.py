@@ -33,11 +33,10 @@ from sociable.publish.connectors.base import (
     RemotePost,
 )
 from sociable.publish.connectors.graph import (
-    GraphRejected,
     exchange_token,
     graph_posts,
     graph_request,
-    insights,
+    insight_readings,
 )
 from sociable.publish.connectors.http import (
     check_media,
@@ -209,37 +208,19 @@ class InstagramConnector(Connector):
 
     def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
         # GET /{ig-media-id}/insights?metric=views,reach,... -> {data: [{name, values}]}; a
-        # deprecated name fails the call with #100, so graph.insights asks around it. A
-        # media that is gone answers #100 too ("does not exist") for every name: left out.
-        names = requestable("instagram", "post", _today(), "insights")
-        readings = []
-        for media_id in remote_ids:
+        # deprecated name fails the call with #100, so graph.insight_readings asks around it,
+        # and leaves out a media that is gone
+        return insight_readings(
+            self._insights,
+            remote_ids,
+            requestable("instagram", "post", _today(), "insights"),
+            self.api_version,
+        )
 
-            def fetch(metrics: list[str], media_id: str = media_id) -> Any:
-                return self._call(
-                    "GET",
-                    f"{media_id}/insights",
-                    write=False,
-                    params={"metric": ",".join(metrics)},
-                )
-
-            try:
-                values, refused = insights(fetch, names)
-            except GraphRejected as exc:
-                if exc.code == 100 and len(names) == 1:
-                    continue
-                raise
-            if not values and refused:
-                continue  # every name refused: the media is gone (or none is valid)
-            readings.append(
-                Reading(
-                    values=values,
-                    api_version=self.api_version,
-                    remote_id=media_id,
-                    refused=tuple(refused),
-                )
-            )
-        return readings
+    def _insights(self, media_id: str, metrics: list[str]) -> Any:
+        return self._call(
+            "GET", f"{media_id}/insights", write=False, params={"metric": ",".join(metrics)}
+        )
 
     def recent_posts(self, limit: int = 40) -> list[RemotePost]:
         # GET /{ig-user-id}/media?fields=id,caption,timestamp,permalink

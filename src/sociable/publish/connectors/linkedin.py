@@ -10,20 +10,24 @@ LinkedIn has no idempotency; reconciliation reads the author's recent posts.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from urllib.parse import quote
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
     MediaItem,
+    NotSupported,
+    PostPage,
     PublishRequest,
     PublishResult,
+    Reading,
     Rejected,
     RemotePost,
     content_fingerprint,
@@ -42,6 +46,7 @@ from sociable.publish.connectors.http import (
 API = "https://api.linkedin.com"
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105 - a URL
 DEFAULT_VERSION = "202505"
+STATS_PER_CALL = 50  # post URNs per organizationalEntityShareStatistics call
 # "little" text format: these characters must be backslash-escaped or the post is cut short.
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 
@@ -62,6 +67,9 @@ class LinkedInConnector(Connector):
         media_kinds=frozenset({"image", "gif", "video"}),
         first_comment=True,
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
     max_image_bytes = 5 * 1024 * 1024
     max_video_bytes = 500 * 1024 * 1024
@@ -264,8 +272,11 @@ class LinkedInConnector(Connector):
                 return PublishResult(remote_id=post.remote_id, url=post.url)
         return None
 
-    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
-        # GET /rest/posts?q=author&author={urn}&count=N&sortBy=LAST_MODIFIED -> {elements}
+    def _posts(
+        self, *, start: int, count: int, sort: str
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        # GET /rest/posts?q=author&author={urn}&start=&count=&sortBy= (X-RestLi-Method:
+        # FINDER) -> {elements: [Post], paging: {start, count, total?}} (docs: posts-api)
         response = self._send(
             "GET",
             f"{API}/rest/posts",
@@ -273,23 +284,136 @@ class LinkedInConnector(Connector):
             params={
                 "q": "author",
                 "author": self.author,
-                "count": min(limit, 100),
-                "sortBy": "LAST_MODIFIED",
+                "start": start,
+                "count": count,
+                "sortBy": sort,
             },
             headers={"X-RestLi-Method": "FINDER"},
         )
-        posts = []
-        for row in json_of(response, write=False).get("elements", []):
-            created = row.get("createdAt")
-            posts.append(
-                RemotePost(
-                    remote_id=str(row["id"]),
-                    text=unescape_little(str(row.get("commentary", ""))),
-                    created_at=datetime.fromtimestamp(created / 1000, UTC) if created else None,
-                    url=f"https://www.linkedin.com/feed/update/{row['id']}/",
-                )
-            )
-        return posts
+        body = json_of(response, write=False)
+        rows = [row for row in body.get("elements", []) if isinstance(row, dict) and row.get("id")]
+        return rows, body.get("paging") or {}
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        rows, _paging = self._posts(start=0, count=min(limit, 100), sort="LAST_MODIFIED")
+        return [_remote_post(row) for row in rows]
+
+    # -- read side: organizations only (LinkedIn serves no member statistics to us) ---------
+
+    @property
+    def api_version(self) -> str:
+        return str(self.settings.get("version") or DEFAULT_VERSION)
+
+    def _organization(self, what: str) -> str:
+        author = self.author
+        if not author.startswith("urn:li:organization:"):
+            raise NotSupported(f"linkedin: {what} are read for organizations only, not {author}")
+        return author
+
+    def account_metrics(self) -> Reading:
+        # GET /rest/networkSizes/{org urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER
+        # -> {firstDegreeSize} (docs: organizations/organization-lookup-api)
+        org = self._organization("follower counts")
+        response = self._send(
+            "GET",
+            f"{API}/rest/networkSizes/{quote(org, safe='')}",
+            write=False,
+            params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"},
+        )
+        body = json_of(response, write=False)
+        names = requestable("linkedin", "account", _today())
+        values = {n: body[n] for n in names if _is_int(body.get(n))}
+        return Reading(values=values, api_version=self.api_version)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /rest/organizationalEntityShareStatistics?q=organizationalEntity
+        # &organizationalEntity={org}&shares=List(...)&ugcPosts=List(...) -> {elements:
+        # [{share | ugcPost, totalShareStatistics: {...}}]}: lifetime, organic, 12 months.
+        # A post LinkedIn no longer has is simply not among the elements: left out.
+        org = self._organization("post statistics")
+        readings = []
+        for start in range(0, len(remote_ids), STATS_PER_CALL):
+            chunk = remote_ids[start : start + STATS_PER_CALL]
+            readings += self._statistics(org, chunk)
+        return readings
+
+    def _statistics(self, org: str, urns: list[str]) -> list[Reading]:
+        shares = [u for u in urns if u.startswith("urn:li:share:")]
+        ugc = [u for u in urns if u.startswith("urn:li:ugcPost:")]
+        query = f"q=organizationalEntity&organizationalEntity={quote(org, safe='')}"
+        for key, group in (("shares", shares), ("ugcPosts", ugc)):
+            if group:  # Rest.li 2.0 lists: List(a,b) with each URN encoded
+                query += f"&{key}=List({','.join(quote(u, safe='') for u in group)})"
+        if not shares and not ugc:
+            return []
+        response = self._send(
+            "GET", f"{API}/rest/organizationalEntityShareStatistics?{query}", write=False
+        )
+        names = requestable("linkedin", "post", _today())
+        readings = []
+        for element in json_of(response, write=False).get("elements", []):
+            if not isinstance(element, dict):
+                continue
+            urn = element.get("share") or element.get("ugcPost")
+            stats = element.get("totalShareStatistics") or {}
+            if urn not in urns or not isinstance(stats, dict):
+                continue
+            values = {n: stats[n] for n in names if _is_int(stats.get(n))}
+            readings.append(Reading(values=values, api_version=self.api_version, remote_id=urn))
+        return readings
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        # start/count paging: the cursor is the start of the next page
+        start = int(cursor) if cursor and cursor.isdigit() else 0
+        count = min(limit, 100)
+        rows, paging = self._posts(start=start, count=count, sort="CREATED")
+        posts = tuple(_remote_post(row) for row in rows)
+        readings: list[Reading] = []
+        if self.author.startswith("urn:li:organization:") and posts:
+            readings = self.post_metrics([p.remote_id for p in posts])
+        end = start + len(rows)
+        total = paging.get("total")
+        more = bool(rows) and (end < total if _is_int(total) else len(rows) >= count)
+        return PostPage(posts, tuple(readings), str(end) if more else None)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _content_type(row: dict[str, Any]) -> str:
+    """The Posts API ``content``: media (an image, video or document URN), multiImage,
+    article, poll...; none is a text post."""
+    content = row.get("content")
+    if not isinstance(content, dict) or not content:
+        return "text"
+    if "multiImage" in content:
+        return "carousel"
+    if "article" in content:
+        return "link"
+    media = content.get("media")
+    if isinstance(media, dict):
+        urn = str(media.get("id", ""))
+        if urn.startswith("urn:li:image:"):
+            return "image"
+        if urn.startswith("urn:li:video:"):
+            return "video"
+    return "other"
+
+
+def _remote_post(row: dict[str, Any]) -> RemotePost:
+    created = row.get("publishedAt") or row.get("createdAt")
+    return RemotePost(
+        remote_id=str(row["id"]),
+        text=unescape_little(str(row.get("commentary", ""))),
+        created_at=datetime.fromtimestamp(created / 1000, UTC) if _is_int(created) else None,
+        url=f"https://www.linkedin.com/feed/update/{row['id']}/",
+        content_type=_content_type(row),
+    )
 
 
 def _detail(response: httpx.Response) -> str:

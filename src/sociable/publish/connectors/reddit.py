@@ -10,20 +10,23 @@ Reddit reports most failures as HTTP 200 with ``json.errors``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import httpx
 
 from sociable import __version__
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
+    PostPage,
     PublishRequest,
     PublishResult,
     RateLimited,
+    Reading,
     Rejected,
     RemotePost,
     content_fingerprint,
@@ -38,6 +41,8 @@ from sociable.publish.connectors.http import (
 )
 
 API = "https://oauth.reddit.com"
+API_VERSION = "oauth"
+IDS_PER_CALL = 100  # /api/info takes up to 100 fullnames
 TOKEN_URL = "https://www.reddit.com/api/v1/access_token"  # noqa: S105 - a URL
 MAX_TITLE = 300
 
@@ -57,6 +62,9 @@ class RedditConnector(Connector):
         max_media=0,  # image posts need Reddit's undocumented media lease: not supported
         first_comment=True,
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
 
     def _headers(self) -> dict[str, str]:
@@ -176,28 +184,121 @@ class RedditConnector(Connector):
                 return PublishResult(remote_id=post.remote_id, url=post.url)
         return None
 
-    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
-        user = self.settings.get("username")
-        if not user:
+    def _username(self) -> str:
+        if not self.settings.get("username"):
             self.check()
-            user = self.settings["username"]
-        # GET /user/{username}/submitted?limit= -> Listing {data: {children: [{data: ...}]}}
+        return str(self.settings["username"])
+
+    def _submitted(self, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        # GET /user/{username}/submitted?limit=(<=100)&after= -> Listing {data: {children:
+        # [{kind: "t3", data: Link}], after}} (docs: dev/api#GET_user_{username}_{where})
+        params: dict[str, Any] = {"limit": min(limit, 100), "raw_json": 1}
+        if cursor:
+            params["after"] = cursor
         listing = self._call(
-            "GET", f"/user/{user}/submitted", write=False, params={"limit": min(limit, 100)}
+            "GET", f"/user/{self._username()}/submitted", write=False, params=params
         )
-        posts = []
-        for child in listing.get("data", {}).get("children", []):
-            row = child.get("data", {})
-            created = row.get("created_utc")
-            posts.append(
-                RemotePost(
-                    remote_id=str(row.get("name")),
-                    text=f"{row.get('title', '')}\n{row.get('selftext', '')}",
-                    created_at=datetime.fromtimestamp(created, UTC) if created else None,
-                    url="https://www.reddit.com" + str(row.get("permalink", "")),
-                )
+        after = (listing.get("data") or {}).get("after")
+        return _links(listing), str(after) if after else None
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        return [_remote_post(row) for row in self._submitted(None, limit)[0]]
+
+    # -- read side -------------------------------------------------------------------------
+
+    def account_metrics(self) -> Reading:
+        # GET /api/v1/me -> {name, link_karma, comment_karma, total_karma, subreddit:
+        # {subscribers, ...} (the profile, when the user has one)}: followers only there
+        me = self._call("GET", "/api/v1/me", write=False)
+        profile = me.get("subreddit") if isinstance(me.get("subreddit"), dict) else {}
+        values: dict[str, int] = {}
+        for name in requestable("reddit", "account", _today()):
+            value = me.get(name, profile.get(name))
+            if _is_int(value):
+                values[name] = value
+        return Reading(values=values, api_version=API_VERSION)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /api/info?id=t3_a,t3_b -> Listing of Links; a deleted or removed post is not
+        # in it (or comes back with its author "[deleted]"): left out
+        readings = []
+        for start in range(0, len(remote_ids), IDS_PER_CALL):
+            chunk = remote_ids[start : start + IDS_PER_CALL]
+            listing = self._call(
+                "GET", "/api/info", write=False, params={"id": ",".join(chunk), "raw_json": 1}
             )
-        return posts
+            readings += [
+                _reading(row)
+                for row in _links(listing)
+                if row.get("name") in chunk and row.get("author") != "[deleted]"
+            ]
+        return readings
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        rows, after = self._submitted(cursor, limit)
+        posts = tuple(_remote_post(row) for row in rows)
+        return PostPage(posts, tuple(_reading(row) for row in rows), after)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _links(listing: Any) -> list[dict[str, Any]]:
+    children = (listing.get("data") or {}).get("children") if isinstance(listing, dict) else None
+    return [
+        child["data"]
+        for child in children or []
+        if isinstance(child, dict)
+        and child.get("kind") == "t3"
+        and isinstance(child.get("data"), dict)
+        and child["data"].get("name")
+    ]
+
+
+def _reading(row: dict[str, Any]) -> Reading:
+    """A Link's counts; ``upvote_ratio`` (a 0-1 fraction) is kept per mille, as an int."""
+    values: dict[str, int] = {}
+    for name in requestable("reddit", "post", _today()):
+        value = row.get(name)
+        if (
+            name == "upvote_ratio"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            values[name] = round(float(value) * 1000)
+        elif _is_int(value):
+            values[name] = value
+    return Reading(values=values, api_version=API_VERSION, remote_id=str(row["name"]))
+
+
+def _content_type(row: dict[str, Any]) -> str:
+    if row.get("is_gallery"):
+        return "carousel"
+    if row.get("is_video") or row.get("post_hint") in ("hosted:video", "rich:video"):
+        return "video"
+    if row.get("post_hint") == "image":
+        return "image"
+    if row.get("is_self"):
+        return "text"
+    return "link"
+
+
+def _remote_post(row: dict[str, Any]) -> RemotePost:
+    created = row.get("created_utc")
+    return RemotePost(
+        remote_id=str(row.get("name")),
+        text=f"{row.get('title', '')}\n{row.get('selftext', '')}",
+        created_at=datetime.fromtimestamp(created, UTC)
+        if isinstance(created, int | float)
+        else None,
+        url="https://www.reddit.com" + str(row.get("permalink", "")),
+        content_type=_content_type(row),
+    )
 
 
 def _raise_errors(errors: list[Any], response: httpx.Response) -> None:

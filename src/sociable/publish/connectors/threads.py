@@ -10,19 +10,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, ClassVar
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     Capabilities,
     Connector,
+    PostPage,
     PublishRequest,
     PublishResult,
+    Reading,
     RemotePost,
 )
-from sociable.publish.connectors.graph import exchange_token, graph_posts, graph_request
+from sociable.publish.connectors.graph import (
+    exchange_token,
+    graph_posts,
+    graph_request,
+    graph_time,
+    insight_readings,
+    insights,
+    next_cursor,
+)
 from sociable.publish.connectors.http import (
     check_media,
     follow_up,
@@ -43,6 +55,9 @@ class ThreadsConnector(Connector):
         threads=True,
         first_comment=True,  # a reply to our own post
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
     poll_interval = 2.0
     poll_attempts = 30
@@ -171,3 +186,77 @@ class ThreadsConnector(Connector):
             params={"fields": "id,text,timestamp,permalink", "limit": min(limit, 100)},
         )
         return graph_posts(body, text="text", time="timestamp", url="permalink")
+
+    # -- read side -------------------------------------------------------------------------
+
+    api_version = VERSION
+
+    def account_metrics(self) -> Reading:
+        # GET /{user}/threads_insights?metric=followers_count -> {data: [{name, period,
+        # total_value: {value}}]} (docs: threads/insights#user-insights)
+        names = requestable("threads", "account", _today(), "insights")
+
+        def fetch(metrics: list[str]) -> Any:
+            return self._call(
+                "GET",
+                f"{self.user_id}/threads_insights",
+                write=False,
+                params={"metric": ",".join(metrics)},
+            )
+
+        values, refused = insights(fetch, names)
+        return Reading(values=values, api_version=VERSION, refused=tuple(refused))
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /{threads-media-id}/insights?metric=views,likes,replies,reposts,quotes,shares
+        # -> {data: [{name, period, values: [{value}]}]}; one bad name fails the call (#100)
+        return insight_readings(
+            self._insights,
+            remote_ids,
+            requestable("threads", "post", _today(), "insights"),
+            VERSION,
+        )
+
+    def _insights(self, media_id: str, metrics: list[str]) -> Any:
+        return self._call(
+            "GET", f"{media_id}/insights", write=False, params={"metric": ",".join(metrics)}
+        )
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        # GET /{user}/threads?fields=id,text,timestamp,permalink,media_type&limit=&after=
+        # -> {data, paging: {cursors: {before, after}, next?}}; a REPOST_FACADE is someone
+        # else's post (its insights are empty), so it is left out
+        params: dict[str, Any] = {
+            "fields": "id,text,timestamp,permalink,media_type,is_quote_post",
+            "limit": min(limit, 100),
+        }
+        if cursor:
+            params["after"] = cursor
+        body = self._call("GET", f"{self.user_id}/threads", write=False, params=params)
+        posts = tuple(
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("text", "")),
+                created_at=graph_time(row.get("timestamp")),
+                url=row.get("permalink"),
+                content_type=_MEDIA_TYPES.get(str(row.get("media_type", "")), "other"),
+            )
+            for row in body.get("data", [])
+            if isinstance(row, dict) and row.get("id") and row.get("media_type") != "REPOST_FACADE"
+        )
+        readings = self.post_metrics([p.remote_id for p in posts])
+        return PostPage(posts, tuple(readings), next_cursor(body))
+
+
+# A Threads media_type (docs: threads/threads-media) as one of CONTENT_TYPES.
+_MEDIA_TYPES = {
+    "TEXT_POST": "text",
+    "IMAGE": "image",
+    "VIDEO": "video",
+    "CAROUSEL_ALBUM": "carousel",
+    "AUDIO": "other",
+}
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

@@ -10,17 +10,20 @@ https://www.tumblr.com/docs/npf (content blocks; media uploaded as multipart par
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeGuard
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
+    PostPage,
     PublishRequest,
     PublishResult,
+    Reading,
     Rejected,
     RemotePost,
 )
@@ -35,6 +38,8 @@ from sociable.publish.connectors.http import (
 )
 
 API = "https://api.tumblr.com"
+API_VERSION = "v2"
+PAGE_SIZE = 20  # /posts answers at most 20 a call
 MAX_TEXT_BLOCK = 4096  # code points per NPF text block
 
 
@@ -59,6 +64,9 @@ class TumblrConnector(Connector):
         max_media=10,
         media_kinds=frozenset({"image", "gif", "video"}),
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
     max_image_bytes = 20 * 1024 * 1024
     max_video_bytes = 500 * 1024 * 1024
@@ -147,25 +155,113 @@ class TumblrConnector(Connector):
             remote_id=post_id, url=f"https://{self.blog.removesuffix('/')}/post/{post_id}"
         )
 
-    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
-        # GET /v2/blog/{blog}/posts?npf=true&limit= -> {response: {posts: [...]}}
+    def _posts(self, **params: Any) -> dict[str, Any]:
+        # GET /v2/blog/{blog}/posts?npf=true&limit=(<=20)&offset=|&id= -> {response: {posts:
+        # [{id_string, timestamp, post_url, note_count, content: [NPF blocks]}], total_posts}}
         found = self._call(
-            "GET",
-            f"/v2/blog/{self.blog}/posts",
-            write=False,
-            params={"npf": "true", "limit": min(limit, 50)},
+            "GET", f"/v2/blog/{self.blog}/posts", write=False, params={"npf": "true", **params}
         )
-        return [
-            RemotePost(
-                remote_id=str(row.get("id_string") or row["id"]),
-                text=npf_text(row.get("content", [])),
-                created_at=datetime.fromtimestamp(row["timestamp"], UTC)
-                if row.get("timestamp")
-                else None,
-                url=row.get("post_url"),
+        return found if isinstance(found, dict) else {}
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        rows = self._posts(limit=min(limit, PAGE_SIZE)).get("posts", [])
+        return [_remote_post(row) for row in rows if isinstance(row, dict)]
+
+    # -- read side -------------------------------------------------------------------------
+
+    def account_metrics(self) -> Reading:
+        # GET /v2/blog/{blog}/info -> {response: {blog: {posts, ...}}} and
+        # GET /v2/blog/{blog}/followers?limit=1 -> {response: {total_users, users}} (the
+        # blog's own token only)
+        names = requestable("tumblr", "account", _today())
+        info = self._call("GET", f"/v2/blog/{self.blog}/info", write=False).get("blog") or {}
+        found: dict[str, Any] = dict(info)
+        if "total_users" in names:
+            followers = self._call(
+                "GET", f"/v2/blog/{self.blog}/followers", write=False, params={"limit": 1}
             )
-            for row in found.get("posts", [])
-        ]
+            found["total_users"] = followers.get("total_users")
+        values = {n: found[n] for n in names if _is_int(found.get(n))}
+        return Reading(values=values, api_version=API_VERSION)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # one post: /posts?id= (Tumblr has no lookup of several); a deleted post answers
+        # 404 (or an empty list) and is left out
+        readings = []
+        for post_id in remote_ids:
+            response = send(
+                self.http,
+                "GET",
+                f"{API}/v2/blog/{self.blog}/posts",
+                write=False,
+                headers={"Authorization": f"Bearer {self.credentials.get('token', '')}"},
+                params={"npf": "true", "id": post_id},
+            )
+            if response.status_code == 404:
+                continue
+            _raise_for(response, write=False)
+            rows = (json_of(response, write=False).get("response") or {}).get("posts") or []
+            readings += [_reading(row) for row in rows if _post_id(row) == post_id]
+        return readings
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        # offset paging: the cursor is the offset of the next page
+        offset = int(cursor) if cursor and cursor.isdigit() else 0
+        found = self._posts(limit=min(limit, PAGE_SIZE), offset=offset)
+        rows = [row for row in found.get("posts", []) if isinstance(row, dict)]
+        posts = tuple(_remote_post(row) for row in rows)
+        total = found.get("total_posts")
+        end = offset + len(rows)
+        more = bool(rows) and (not isinstance(total, int) or end < total)
+        return PostPage(posts, tuple(_reading(row) for row in rows), str(end) if more else None)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _post_id(row: dict[str, Any]) -> str:
+    return str(row.get("id_string") or row.get("id"))
+
+
+def _reading(row: dict[str, Any]) -> Reading:
+    names = requestable("tumblr", "post", _today())
+    values = {n: row[n] for n in names if _is_int(row.get(n))}
+    return Reading(values=values, api_version=API_VERSION, remote_id=_post_id(row))
+
+
+def _content_type(content: list[Any]) -> str:
+    """From the NPF blocks: several images -> carousel, a video, an image, a link, else text."""
+    kinds = [b.get("type") for b in content if isinstance(b, dict)]
+    if "video" in kinds:
+        return "video"
+    images = kinds.count("image")
+    if images > 1:
+        return "carousel"
+    if images:
+        return "image"
+    if "link" in kinds:
+        return "link"
+    return "text"
+
+
+def _remote_post(row: dict[str, Any]) -> RemotePost:
+    raw = row.get("content")
+    content: list[dict[str, Any]] = (
+        [b for b in raw if isinstance(b, dict)] if isinstance(raw, list) else []
+    )
+    stamp = row.get("timestamp")
+    return RemotePost(
+        remote_id=_post_id(row),
+        text=npf_text(content),
+        created_at=datetime.fromtimestamp(stamp, UTC) if _is_int(stamp) else None,
+        url=row.get("post_url"),
+        content_type=_content_type(content),
+    )
 
 
 def _detail(response: httpx.Response) -> str:

@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
 import httpx
 
+from sociable.collect.metrics import requestable
 from sociable.publish.connectors.base import (
     AuthExpired,
     Capabilities,
     Connector,
     MediaItem,
+    PostPage,
     PublishRequest,
     PublishResult,
+    RateLimited,
+    Reading,
     Rejected,
     RemotePost,
     Transient,
@@ -41,6 +45,15 @@ from sociable.publish.connectors.http import (
 )
 
 API = "https://api.x.com"
+API_VERSION = "2"
+# Non-public metrics: the owner's token, posts under 30 days (docs: fundamentals/metrics).
+PRIVATE_FOR = timedelta(days=30)
+# Per Post lookup: up to 100 ids (docs: x-api/posts/lookup).
+IDS_PER_CALL = 100
+_TWEET_FIELDS = (
+    "public_metrics,created_at,author_id,in_reply_to_user_id,entities,attachments,referenced_tweets"
+)
+_MEDIA = {"expansions": "attachments.media_keys", "media.fields": "type"}
 
 
 class XConnector(Connector):
@@ -53,6 +66,9 @@ class XConnector(Connector):
         threads=True,
         first_comment=True,  # a reply to our own post
         token_refresh=True,
+        account_metrics=True,
+        post_metrics=True,
+        account_posts=True,
     )
     max_image_bytes = 5 * 1024 * 1024
     max_other_bytes = 15 * 1024 * 1024  # GIF
@@ -231,27 +247,167 @@ class XConnector(Connector):
                 return PublishResult(remote_id=post.remote_id, url=post.url)
         return None
 
-    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
-        user_id = self.settings.get("user_id")
-        if not user_id:
+    def _user_id(self) -> str:
+        if not self.settings.get("user_id"):
             self.check()
-            user_id = self.settings["user_id"]
-        # GET /2/users/:id/tweets?max_results=5..100&tweet.fields=created_at
+        return str(self.settings["user_id"])
+
+    def recent_posts(self, limit: int = 40) -> list[RemotePost]:
+        # reconciliation needs the text only (and the time)
+        rows, media, _token = self._timeline(None, limit, {"tweet.fields": "created_at"})
+        return [_remote_post(row, media) for row in rows]
+
+    # -- read side -------------------------------------------------------------------------
+
+    def account_metrics(self) -> Reading:
+        # GET /2/users/:id?user.fields=public_metrics -> {data: {public_metrics:
+        # {followers_count, following_count, tweet_count, listed_count, like_count}}}
         body = self._call(
             "GET",
-            f"/2/users/{user_id}/tweets",
+            f"/2/users/{self._user_id()}",
             write=False,
-            params={"max_results": max(5, min(limit, 100)), "tweet.fields": "created_at"},
+            params={"user.fields": "public_metrics"},
         )
-        return [
-            RemotePost(
-                remote_id=str(row["id"]),
-                text=str(row.get("text", "")),
-                created_at=_time(row.get("created_at")),
-                url=f"https://x.com/i/web/status/{row['id']}",
+        found = (body.get("data") or {}).get("public_metrics") or {}
+        names = requestable("x", "account", _today())
+        return Reading(values=_ints(found, names), api_version=API_VERSION)
+
+    def post_metrics(self, remote_ids: list[str]) -> list[Reading]:
+        # GET /2/tweets?ids=a,b&tweet.fields=public_metrics,created_at,... -> {data: [Post],
+        # errors: [{resource_id, type: .../resource-not-found}]}: a deleted post is only
+        # in ``errors``, so it is left out
+        readings: list[Reading] = []
+        for start in range(0, len(remote_ids), IDS_PER_CALL):
+            chunk = remote_ids[start : start + IDS_PER_CALL]
+            body = self._call(
+                "GET",
+                "/2/tweets",
+                write=False,
+                params={"ids": ",".join(chunk), "tweet.fields": _TWEET_FIELDS},
             )
-            for row in body.get("data", [])
+            readings += self._readings(_rows(body))
+        return readings
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        rows, media, token = self._timeline(
+            cursor, limit, {"tweet.fields": _TWEET_FIELDS, "exclude": "retweets", **_MEDIA}
+        )
+        posts = tuple(_remote_post(row, media) for row in rows)
+        return PostPage(posts, tuple(self._readings(rows)), token)
+
+    def _timeline(
+        self, cursor: str | None, limit: int, fields: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], dict[str, str], str | None]:
+        # GET /2/users/:id/tweets?max_results=5..100&pagination_token=&exclude=retweets
+        # -> {data: [Post], includes: {media}, meta: {next_token?}} (docs: posts/timelines)
+        params: dict[str, Any] = {"max_results": max(5, min(limit, 100)), **fields}
+        if cursor:
+            params["pagination_token"] = cursor
+        body = self._call("GET", f"/2/users/{self._user_id()}/tweets", write=False, params=params)
+        token = (body.get("meta") or {}).get("next_token")
+        return _rows(body), _media_types(body), str(token) if token else None
+
+    def _readings(self, rows: list[dict[str, Any]]) -> list[Reading]:
+        """Public metrics for every post, and the owner's non-public ones (link and profile
+        clicks, impressions) for those under 30 days, asked for only then: X refuses them for
+        older or others' posts. A refusal keeps the public values."""
+        names = requestable("x", "post", _today())
+        now = datetime.now(UTC)
+        if not rows:
+            return []
+        me = self._user_id()
+        private: dict[str, dict[str, Any]] = {}
+        young = [
+            str(row["id"])
+            for row in rows
+            if str(row.get("author_id")) == me
+            and (born := _time(row.get("created_at"))) is not None
+            and now - born < PRIVATE_FOR
         ]
+        if young:
+            private = self._private(young)
+        readings = []
+        for row in rows:
+            values = _ints(row.get("public_metrics") or {}, names)
+            values.update(_ints(private.get(str(row["id"]), {}), names))
+            readings.append(
+                Reading(values=values, api_version=API_VERSION, remote_id=str(row["id"]))
+            )
+        return readings
+
+    def _private(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``non_public_metrics`` by post id; posts X will not give them for are missing
+        (a field-authorization entry in ``errors``, or the whole call refused)."""
+        try:
+            body = self._call(
+                "GET",
+                "/2/tweets",
+                write=False,
+                params={"ids": ",".join(ids), "tweet.fields": "non_public_metrics"},
+            )
+        except (RateLimited, AuthExpired):
+            raise
+        except Rejected:
+            return {}
+        return {
+            str(row["id"]): row["non_public_metrics"]
+            for row in body.get("data") or []
+            if isinstance(row, dict) and isinstance(row.get("non_public_metrics"), dict)
+        }
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _ints(found: dict[str, Any], names: list[str]) -> dict[str, int]:
+    return {
+        n: found[n]
+        for n in names
+        if isinstance(found.get(n), int) and not isinstance(found[n], bool)
+    }
+
+
+def _rows(body: Any) -> list[dict[str, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    return [row for row in data or [] if isinstance(row, dict) and row.get("id")]
+
+
+def _media_types(body: dict[str, Any]) -> dict[str, str]:
+    media = (body.get("includes") or {}).get("media") or []
+    return {
+        str(m["media_key"]): str(m.get("type", ""))
+        for m in media
+        if isinstance(m, dict) and m.get("media_key")
+    }
+
+
+def _content_type(row: dict[str, Any], media: dict[str, str]) -> str:
+    """photo -> image, video, animated_gif -> image, several -> carousel; a reply to
+    oneself -> thread; a link -> link; else text."""
+    keys = (row.get("attachments") or {}).get("media_keys") or []
+    kinds = [media.get(str(k), "") for k in keys]
+    if len(kinds) > 1:
+        return "carousel"
+    if kinds:
+        return "video" if kinds[0] == "video" else "image"
+    refs = row.get("referenced_tweets") or []
+    replied = any(isinstance(r, dict) and r.get("type") == "replied_to" for r in refs)
+    if replied and row.get("in_reply_to_user_id") == row.get("author_id"):
+        return "thread"
+    if (row.get("entities") or {}).get("urls"):
+        return "link"
+    return "text"
+
+
+def _remote_post(row: dict[str, Any], media: dict[str, str]) -> RemotePost:
+    return RemotePost(
+        remote_id=str(row["id"]),
+        text=str(row.get("text", "")),
+        created_at=_time(row.get("created_at")),
+        url=f"https://x.com/i/web/status/{row['id']}",
+        content_type=_content_type(row, media),
+    )
 
 
 def _compose(request: PublishRequest) -> str:
