@@ -262,6 +262,9 @@ def test_a_refused_metric_name_is_reported_and_the_rest_kept(
         )
 
     respx_mock.get(f"{v}/17/insights").mock(side_effect=insights)
+    respx_mock.get(f"{v}/1784/media").respond(
+        json={"data": [{"id": "17", "caption": "ours", "timestamp": "2026-12-04T10:00:00+0000"}]}
+    )
     (run,) = collect_once(db, T0, http=http)
     assert run.errors == [
         "instagram refused metric(s) shares: update sociable/collect/metrics.toml"

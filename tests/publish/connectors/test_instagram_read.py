@@ -108,3 +108,63 @@ def test_account_fields(respx_mock: respx.MockRouter, http: httpx.Client) -> Non
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+def test_the_accounts_media_pages_by_cursor_with_kinds(
+    respx_mock: respx.MockRouter, http: httpx.Client
+) -> None:
+    pages = {
+        None: (
+            [
+                {
+                    "id": "17",
+                    "caption": "reel",
+                    "timestamp": "2026-11-21T09:00:00+0000",
+                    "media_type": "VIDEO",
+                    "media_product_type": "REELS",
+                },
+                {
+                    "id": "18",
+                    "caption": "set",
+                    "timestamp": "2026-11-20T09:00:00+0000",
+                    "media_type": "CAROUSEL_ALBUM",
+                    "media_product_type": "FEED",
+                },
+            ],
+            "QVFI",
+        ),
+        "QVFI": (
+            [
+                {
+                    "id": "19",
+                    "caption": "one",
+                    "timestamp": "2026-11-19T09:00:00+0000",
+                    "media_type": "IMAGE",
+                    "media_product_type": "FEED",
+                }
+            ],
+            None,
+        ),
+    }
+
+    def media(request: httpx.Request) -> httpx.Response:
+        after = parse_qs(urlparse(str(request.url)).query).get("after", [None])[0]
+        rows, cursor = pages[after]
+        paging: dict[str, object] = {"cursors": {"after": "END"}}
+        if cursor:
+            paging = {"cursors": {"after": cursor}, "next": f"{V}/1784/media?after={cursor}"}
+        return httpx.Response(200, json={"data": rows, "paging": paging})
+
+    respx_mock.get(f"{V}/1784/media").mock(side_effect=media)
+    for media_id in ("17", "18", "19"):
+        respx_mock.get(f"{V}/{media_id}/insights").mock(side_effect=Graph())
+    first = conn(http).account_posts()
+    assert [(p.remote_id, p.content_type) for p in first.posts] == [
+        ("17", "reel"),
+        ("18", "carousel"),
+    ]
+    assert first.posts[0].created_at == datetime(2026, 11, 21, 9, tzinfo=UTC)
+    assert {r.remote_id for r in first.readings} == {"17", "18"} and first.cursor == "QVFI"
+    last = conn(http).account_posts(first.cursor)
+    assert [(p.remote_id, p.content_type) for p in last.posts] == [("19", "image")]
+    assert last.cursor is None

@@ -26,6 +26,7 @@ from sociable.publish.connectors.base import (
     Capabilities,
     Connector,
     ConnectorError,
+    PostPage,
     PublishRequest,
     PublishResult,
     Reading,
@@ -36,7 +37,9 @@ from sociable.publish.connectors.graph import (
     exchange_token,
     graph_posts,
     graph_request,
+    graph_time,
     insight_readings,
+    next_cursor,
 )
 from sociable.publish.connectors.http import (
     check_media,
@@ -64,6 +67,7 @@ class InstagramConnector(Connector):
         token_refresh=True,
         account_metrics=True,
         post_metrics=True,
+        account_posts=True,
     )
     poll_interval = 3.0
     poll_attempts = 40
@@ -231,3 +235,39 @@ class InstagramConnector(Connector):
             params={"fields": "id,caption,timestamp,permalink", "limit": min(limit, 100)},
         )
         return graph_posts(body, text="caption", time="timestamp", url="permalink")
+
+    def account_posts(self, cursor: str | None = None, limit: int = 40) -> PostPage:
+        # GET /{ig-user-id}/media?fields=id,caption,timestamp,permalink,media_type,
+        # media_product_type&limit=&after= -> {data, paging: {cursors: {after}, next?}}
+        # (IG User Media edge); each media's numbers from its insights edge
+        params: dict[str, Any] = {
+            "fields": "id,caption,timestamp,permalink,media_type,media_product_type",
+            "limit": min(limit, 100),
+        }
+        if cursor:
+            params["after"] = cursor
+        body = self._call("GET", f"{self.user_id}/media", write=False, params=params)
+        rows = [row for row in body.get("data", []) if isinstance(row, dict) and row.get("id")]
+        posts = tuple(
+            RemotePost(
+                remote_id=str(row["id"]),
+                text=str(row.get("caption", "")),
+                created_at=graph_time(row.get("timestamp")),
+                url=row.get("permalink"),
+                content_type=_media_content_type(row),
+            )
+            for row in rows
+        )
+        readings = self.post_metrics([p.remote_id for p in posts])
+        return PostPage(posts, tuple(readings), next_cursor(body))
+
+
+def _media_content_type(row: dict[str, Any]) -> str:
+    """IG Media's kind: ``media_product_type`` REELS or STORY first, else ``media_type``
+    (IMAGE, VIDEO, CAROUSEL_ALBUM)."""
+    product = str(row.get("media_product_type", "")).upper()
+    if product in ("REELS", "STORY"):
+        return "reel" if product == "REELS" else "story"
+    return {"CAROUSEL_ALBUM": "carousel", "VIDEO": "video", "IMAGE": "image"}.get(
+        str(row.get("media_type", "")).upper(), "other"
+    )
