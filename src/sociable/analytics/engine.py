@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import threading
+import uuid
 from typing import Any
 
 import ibis
@@ -86,10 +87,13 @@ def _start_spark() -> Any:
 def load(backend: BaseBackend, name: str, table: pa.Table) -> ibis.Table:
     """``table`` as a table ``backend`` can read.
 
-    DuckDB copies it into its in-memory database under ``name``; Spark reads it as an Ibis
-    memtable (a temporary view under a name of its own), since Spark's ``create_table`` would
-    write a warehouse table to disk.
+    DuckDB copies it into its in-memory database under ``name``. Spark reads the Arrow table
+    as a temporary view of its own name (Spark's ``create_table`` would write a warehouse
+    table to disk, and Ibis's memtable goes through pandas, where a missing text becomes the
+    text "NaN").
     """
     if backend.name == "duckdb":
         return backend.create_table(name, table, overwrite=True)
-    return ibis.memtable(table)
+    view = f"sociable_{name}_{uuid.uuid4().hex}"
+    spark_session().createDataFrame(table).createOrReplaceTempView(view)
+    return backend.table(view)
