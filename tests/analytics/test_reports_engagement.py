@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from datetime import date
@@ -129,7 +130,7 @@ def test_cadence_per_network(db: Database) -> None:
         times = sorted(p.posted_at for p in b.seeded.posts if p.network == row["network"])
         assert row["posts"] == len(times)
         assert row["posts_per_week"] == pytest.approx(len(times) / 4)  # 28 days
-        gaps = [(b2 - a).total_seconds() / 3600 for a, b2 in zip(times, times[1:], strict=False)]
+        gaps = [(b2 - a).total_seconds() / 3600 for a, b2 in itertools.pairwise(times)]
         assert row["median_gap_hours"] == (statistics.median(gaps) if gaps else None)
     assert {r["network"] for r in report.rows} == {"bluesky", "x", "mastodon"}
 

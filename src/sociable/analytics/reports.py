@@ -77,8 +77,8 @@ class Report:
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False)
 
     def columns(self) -> list[str]:
-        """Every key of every row, in first-seen order."""
-        seen: dict[str, None] = {}
+        """Every key of every row, in first-seen order (the dimensions when there are none)."""
+        seen: dict[str, None] = dict.fromkeys(self.by)
         for row in self.rows:
             for key in row:
                 seen.setdefault(key, None)
