@@ -35,6 +35,7 @@ CASES = [
     ("growth", ["network"]),
     ("funnel", ["campaign"]),
     ("funnel", ["network", "segment"]),
+    ("funnel", ["post"]),
     ("top", []),
     ("top", ["network"]),
 ]

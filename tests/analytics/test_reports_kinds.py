@@ -79,6 +79,11 @@ def test_funnel_keeps_currencies_apart_and_leaves_bots_out(db: Database) -> None
     assert s["clicks"] == 3 and s["conversions"] == pytest.approx(3.0)
     assert s["revenue"] == {"EUR": "59.90", "JPY": "5000"}
     assert rows["autumn"]["clicks"] == 0 and rows["autumn"]["revenue"] == {}
+    per_post = run_report(db, b.workspace_id, "funnel", by=["post"], today=TODAY).rows
+    first, second = (p.id for p in b.seeded.posts)
+    assert [(r["post"], r["clicks"]) for r in per_post] == [(first, 3), (second, 0)]
+    with pytest.raises(ReportError, match="unknown dimension"):
+        run_report(db, b.workspace_id, "cadence", by=["post"])
     assert any("1 clicks by preview bots" in n for n in report.notes)
     assert any("1 conversions have no eligible click" in n for n in report.notes)
 

@@ -84,7 +84,9 @@ def _start_spark() -> Any:
     return session
 
 
-def load(backend: BaseBackend, name: str, table: pa.Table) -> ibis.Table:
+def load(
+    backend: BaseBackend, name: str, table: pa.Table, views: list[str] | None = None
+) -> ibis.Table:
     """``table`` as a table ``backend`` can read.
 
     DuckDB copies it into its in-memory database under ``name``. Spark reads the Arrow table
@@ -96,4 +98,16 @@ def load(backend: BaseBackend, name: str, table: pa.Table) -> ibis.Table:
         return backend.create_table(name, table, overwrite=True)
     view = f"sociable_{name}_{uuid.uuid4().hex}"
     spark_session().createDataFrame(table).createOrReplaceTempView(view)
+    if views is not None:
+        views.append(view)
     return backend.table(view)
+
+
+def release(backend: BaseBackend, views: list[str]) -> None:
+    """Drop the temporary views a report made (Spark's session outlives the report)."""
+    if backend.name == "duckdb":
+        backend.disconnect()
+        return
+    catalog = spark_session().catalog
+    for view in views:
+        catalog.dropTempView(view)

@@ -40,6 +40,7 @@ class Loaded:
     account_metrics: ir.Table
     clicks: ir.Table
     conversions: ir.Table
+    views: list[str]
 
 
 def with_local_time(posts: pa.Table, timezone: str) -> pa.Table:
@@ -51,12 +52,14 @@ def with_local_time(posts: pa.Table, timezone: str) -> pa.Table:
 
 
 def prepare(backend: BaseBackend, tables: Tables, timezone: str) -> Loaded:
+    views: list[str] = []
     return Loaded(
-        posts=load(backend, "posts", with_local_time(tables.posts, timezone)),
-        post_metrics=load(backend, "post_metrics", tables.post_metrics),
-        account_metrics=load(backend, "account_metrics", tables.account_metrics),
-        clicks=load(backend, "clicks", tables.clicks),
-        conversions=load(backend, "conversions", tables.conversions),
+        posts=load(backend, "posts", with_local_time(tables.posts, timezone), views),
+        post_metrics=load(backend, "post_metrics", tables.post_metrics, views),
+        account_metrics=load(backend, "account_metrics", tables.account_metrics, views),
+        clicks=load(backend, "clicks", tables.clicks, views),
+        conversions=load(backend, "conversions", tables.conversions, views),
+        views=views,
     )
 
 
@@ -131,7 +134,9 @@ def post_facts(loaded: Loaded, *, base: str | None = None) -> ir.Table:
 def expand(t: ir.Table, by: Sequence[str]) -> ir.Table:
     """``t`` with one column per dimension in ``by`` (list dimensions unnested)."""
     for dim in by:
-        if dim in LIST_DIMENSIONS:
+        if dim == "post":
+            t = t.mutate(post=t.id)
+        elif dim in LIST_DIMENSIONS:
             column = t[LIST_DIMENSIONS[dim]]
             has = t.filter(column.length() > 0)
             has = has.mutate(**{dim: has[LIST_DIMENSIONS[dim]].unnest()})

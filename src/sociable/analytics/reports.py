@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sociable.analytics import data
-from sociable.analytics.engine import check_engine, connect
+from sociable.analytics.engine import check_engine, connect, release
 from sociable.analytics.frame import BASES, WEEKDAYS, Loaded, prepare
 from sociable.analytics.stats import MIN_POSTS
 from sociable.clock import zone
@@ -145,7 +145,11 @@ class Request:
         return rows
 
 
-def parse_by(by: Sequence[str] | str | None) -> list[str]:
+#: Dimensions only some kinds have: the funnel per post (its social_post id).
+EXTRA_DIMENSIONS = {"funnel": ("post",)}
+
+
+def parse_by(by: Sequence[str] | str | None, extra: Sequence[str] = ()) -> list[str]:
     """``"network,label"`` or ``["network", "label"]`` as a list of known dimensions."""
     if by is None:
         return []
@@ -155,8 +159,9 @@ def parse_by(by: Sequence[str] | str | None) -> list[str]:
         dim = item.strip().lower().replace("-", "_")
         if not dim:
             continue
-        if dim not in DIMENSIONS:
-            raise ReportError(f"unknown dimension {item!r}: choose {', '.join(DIMENSIONS)}")
+        if dim not in DIMENSIONS and dim not in extra:
+            choices = ", ".join((*DIMENSIONS, *extra))
+            raise ReportError(f"unknown dimension {item!r}: choose {choices}")
         if dim in out:
             raise ReportError(f"dimension {dim!r} is given twice")
         out.append(dim)
@@ -231,7 +236,7 @@ def run_report(
     """Run report ``kind`` over the workspace's data from ``start`` to ``end`` (local dates,
     both included; default the last 28 days ending today), grouped ``by`` dimensions."""
     kind = check_kind(kind)
-    dims = parse_by(by)
+    dims = parse_by(by, EXTRA_DIMENSIONS.get(kind, ()))
     forced = check_base(base)
     engine_name = check_engine(engine or "duckdb")
     if limit < 1:
@@ -242,9 +247,10 @@ def run_report(
     runner = _runner(kind)
     tables = data.load_tables(db, workspace_id, start=lo, end=hi)
     backend = connect(engine_name)
+    loaded = prepare(backend, tables, tz)
     request = Request(
         db_tables=tables,
-        loaded=prepare(backend, tables, tz),
+        loaded=loaded,
         backend=backend,
         by=dims,
         start=first,
@@ -256,7 +262,10 @@ def run_report(
         min_posts=min_posts,
     )
     report = Report(kind, dims, first, last, tz, engine_name, base=forced)
-    report.rows, report.comparisons = runner(request)
+    try:
+        report.rows, report.comparisons = runner(request)
+    finally:
+        release(backend, loaded.views)
     for row in report.rows:
         if "weekday" in row and isinstance(row["weekday"], int):
             row["weekday"] = WEEKDAYS[row["weekday"]]
