@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sociable.analytics.best_times_data import PostRow, load_posts
 from sociable.analytics.best_times_outcome import outcomes
@@ -181,7 +182,9 @@ def score_group(
         group.notes.extend(result.notes)
         return group
     pooled, scored = score_slots(obs, level=LEVEL)
-    slots = [Slot(s.weekday, s.hour, s.score, s.low, s.high, s.posts, s.shrunk_from) for s in scored]
+    slots = [
+        Slot(s.weekday, s.hour, s.score, s.low, s.high, s.posts, s.shrunk_from) for s in scored
+    ]
     prior = {
         "kind": "group mean",
         "own_evidence": True,
@@ -208,24 +211,37 @@ def best_times(
     engine: str | None = None,
 ) -> BestTimes:
     """Scores for every slot, per network (or per segment within a network)."""
+    with db.read_session() as s:
+        return best_times_in(
+            s, workspace_id, by=by, start=start, end=end, timezone=timezone, engine=engine
+        )
+
+
+def best_times_in(
+    s: Session,
+    workspace_id: int,
+    *,
+    by: Grouping = "network",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    timezone: str | None = None,
+    engine: str | None = None,
+) -> BestTimes:
+    """:func:`best_times` in an open session (the web composer's)."""
     if by not in ("network", "segment"):
         raise UserError(f"--by must be network or segment, not {by!r}")
     if engine is not None and engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if start is not None and end is not None and start >= end:
         raise UserError("--from must be before --to")
-    with db.read_session() as s:
-        workspace = s.get(Workspace, workspace_id)
-        if workspace is None:
-            raise UserError(f"no workspace {workspace_id}")
-        tz_name = timezone or workspace.timezone or "UTC"
-        networks = sorted(
-            {n.lower() for n in s.scalars(select(Account.network).where(
-                Account.workspace_id == workspace_id
-            ))}
-        )
+    workspace = s.get(Workspace, workspace_id)
+    if workspace is None:
+        raise UserError(f"no workspace {workspace_id}")
+    tz_name = timezone or workspace.timezone or "UTC"
     zone(tz_name)
-    rows = load_posts(db, workspace_id, start=start, end=end)
+    accounts = select(Account.network).where(Account.workspace_id == workspace_id)
+    networks = sorted({n.lower() for n in s.scalars(accounts)})
+    rows = load_posts(s, workspace_id, start=start, end=end)
     grouped: dict[tuple[str, str | None], list[PostRow]] = {}
     for row in rows:
         key = (row.network.lower(), row.segment if by == "segment" else None)
@@ -241,5 +257,7 @@ def best_times(
     if not groups:
         notes.append("no accounts and no posts: nothing to score yet")
     if engine is not None:
-        notes.append(f"computed in Python (scipy); the {engine} engine is not used by best times yet")
+        notes.append(
+            f"computed in Python (scipy); the {engine} engine is not used by best times yet"
+        )
     return BestTimes(by, start, end, tz_name, "python", groups, notes)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sociable.collect.metrics import measure_of
-from sociable.store.db import Database
 from sociable.store.models.analytics import SocialPost
 from sociable.store.models.collect import MetricSnapshot
 
@@ -32,42 +32,41 @@ class PostRow:
 
 
 def load_posts(
-    db: Database, workspace_id: int, *, start: datetime | None, end: datetime | None
+    s: Session, workspace_id: int, *, start: datetime | None, end: datetime | None
 ) -> list[PostRow]:
     """The workspace's posts with ``start <= posted_at < end`` and their latest measures."""
-    with db.read_session() as s:
-        query = select(SocialPost).where(SocialPost.workspace_id == workspace_id)
-        if start is not None:
-            query = query.where(SocialPost.posted_at >= start)
-        if end is not None:
-            query = query.where(SocialPost.posted_at < end)
-        posts = list(s.scalars(query.order_by(SocialPost.id)))
-        accounts = sorted({p.account_id for p in posts})
-        snaps = (
-            s.execute(
-                select(
-                    MetricSnapshot.account_id,
-                    MetricSnapshot.remote_id,
-                    MetricSnapshot.network,
-                    MetricSnapshot.metric,
-                    MetricSnapshot.value,
-                    MetricSnapshot.taken_at,
-                )
-                .where(
-                    MetricSnapshot.workspace_id == workspace_id,
-                    MetricSnapshot.account_id.in_(accounts),
-                )
-                .order_by(MetricSnapshot.taken_at, MetricSnapshot.id)
-            ).all()
-            if accounts
-            else []
-        )
-        rows = {
-            (p.account_id, p.remote_id or p.dedupe_key): PostRow(
-                p.account_id, p.network, p.segment, p.posted_at
+    query = select(SocialPost).where(SocialPost.workspace_id == workspace_id)
+    if start is not None:
+        query = query.where(SocialPost.posted_at >= start)
+    if end is not None:
+        query = query.where(SocialPost.posted_at < end)
+    posts = list(s.scalars(query.order_by(SocialPost.id)))
+    accounts = sorted({p.account_id for p in posts})
+    snaps = (
+        s.execute(
+            select(
+                MetricSnapshot.account_id,
+                MetricSnapshot.remote_id,
+                MetricSnapshot.network,
+                MetricSnapshot.metric,
+                MetricSnapshot.value,
+                MetricSnapshot.taken_at,
             )
-            for p in posts
-        }
+            .where(
+                MetricSnapshot.workspace_id == workspace_id,
+                MetricSnapshot.account_id.in_(accounts),
+            )
+            .order_by(MetricSnapshot.taken_at, MetricSnapshot.id)
+        ).all()
+        if accounts
+        else []
+    )
+    rows = {
+        (p.account_id, p.remote_id or p.dedupe_key): PostRow(
+            p.account_id, p.network, p.segment, p.posted_at
+        )
+        for p in posts
+    }
     followers: dict[int, list[tuple[datetime, int]]] = {}
     for account_id, remote_id, network, metric, value, taken_at in snaps:
         measure = measure_of(network, metric)

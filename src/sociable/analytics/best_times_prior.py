@@ -33,7 +33,7 @@ class Guidance:
 
 
 def _windows(raw: list[Any], where: str) -> frozenset[tuple[int, int]]:
-    out = set()
+    out: set[tuple[int, int]] = set()
     for item in raw:
         day, start, end = item
         if day not in WEEKDAYS or not (0 <= start < end <= 24):

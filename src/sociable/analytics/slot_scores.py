@@ -68,7 +68,7 @@ def _ss(values: list[float], centre: float) -> float:
 
 
 def shrink(slot_mean: float, posts: int, pooled: Pooled) -> tuple[float, float, float]:
-    """(score, posterior variance, weight) of a slot with ``posts`` posts averaging ``slot_mean``."""
+    """(score, posterior variance, weight) of a slot of ``posts`` posts averaging ``slot_mean``."""
     if posts <= 0:
         return pooled.mean, pooled.between_var + pooled.mean_var, 0.0
     noise = pooled.within_var / posts

@@ -70,9 +70,7 @@ def best_times_command(
         workspace_id, tz_name = workspace.id, timezone or workspace.timezone or "UTC"
     tz = zone(tz_name)
     lo = resolve_local(parse_day(start, "--from"), time(0), tz) if start else None
-    hi = (
-        resolve_local(parse_day(end, "--to") + timedelta(days=1), time(0), tz) if end else None
-    )
+    hi = resolve_local(parse_day(end, "--to") + timedelta(days=1), time(0), tz) if end else None
     result = best_times(
         db, workspace_id, by=by.value, start=lo, end=hi, timezone=tz_name, engine=engine
     )
