@@ -9,6 +9,7 @@ from rich.markup import escape
 from sqlalchemy import select
 
 from sociable.cli import analytics_report_cmd
+from sociable.cli.analytics_best_times_cmd import best_times_command
 from sociable.cli.output import console
 from sociable.cli.state import get_state
 from sociable.clock import system_clock
@@ -82,3 +83,6 @@ def status(ctx: typer.Context) -> None:
 
 def _at(value: datetime | None) -> str:
     return value.isoformat(timespec="minutes") if value is not None else "-"
+
+
+app.command("best-times")(best_times_command)

@@ -84,6 +84,17 @@ def lock_row(session: Session, model: type[Account] | type[Post], row_id: int) -
 ProviderFactory = Callable[[Account, Workspace], SlotProvider]
 
 
+def held_times(session: Session, account_id: int) -> set[datetime]:
+    """The due times (UTC) of the account's publications that hold their slot (no lock:
+    for showing free slots; :meth:`QueuePlanner.taken` locks before it hands one out)."""
+    rows = session.scalars(
+        select(Publication.due_at).where(
+            Publication.account_id == account_id, Publication.state.in_(HOLDS_SLOT)
+        )
+    ).all()
+    return set(rows)
+
+
 class QueuePlanner:
     """Hands out free slots per account, counting both stored and just-planned times.
 
@@ -109,12 +120,7 @@ class QueuePlanner:
             # publication. PostgreSQL: a row lock. SQLite: a no-op write, which takes the
             # database's one write lock (its reads alone take none and would be stale).
             lock_row(self.session, Account, account.id)
-            rows = self.session.scalars(
-                select(Publication.due_at).where(
-                    Publication.account_id == account.id, Publication.state.in_(HOLDS_SLOT)
-                )
-            ).all()
-            self._taken[account.id] = set(rows)
+            self._taken[account.id] = held_times(self.session, account.id)
         return self._taken[account.id]
 
     def next_slot(self, account: Account, after: datetime) -> datetime:

@@ -147,6 +147,25 @@ class WeeklySlots:
             day += timedelta(days=1)
 
 
+def hourly_slots(
+    after: datetime, until: datetime, tz: ZoneInfo
+) -> Iterator[tuple[datetime, WeeklySlot]]:
+    """Every wall-clock hour in ``tz`` with ``after < instant <= until``, as (UTC instant,
+    its weekly slot), in order. An hour a spring-forward gap skips is not there; an hour a
+    fall-back repeats comes once, at its first occurrence (the module's DST rules)."""
+    day = after.astimezone(tz).date() - timedelta(days=1)
+    last = until.astimezone(tz).date() + timedelta(days=1)
+    while day <= last:
+        for hour in range(24):
+            at = time(hour)
+            instant = resolve_local(day, at, tz)
+            if instant.astimezone(tz).hour != hour:
+                continue  # in the gap: that hour does not exist that day
+            if after < instant <= until:
+                yield instant, WeeklySlot(day.weekday(), at)
+        day += timedelta(days=1)
+
+
 def next_free_slot(
     provider: SlotProvider,
     after: datetime,

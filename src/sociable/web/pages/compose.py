@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from sociable import locale
+from sociable.analytics.suggest import Suggestion, suggest
 from sociable.clock import zone
 from sociable.config import Settings
 from sociable.content.adapt import adapt_post
@@ -239,9 +240,16 @@ def _page(
         accounts=_accounts(session, workspace.id),
         media=_media(session, workspace.id, draft.media_ids),
         tabs=live_view(session, workspace, draft, settings),
+        suggestions=suggested_times(session, workspace, draft),
         errors=errors or {},
         status_code=status_code,
     )
+
+
+def suggested_times(session: Session, workspace: Workspace, draft: Draft) -> list[Suggestion]:
+    """The best free hours of the next week for the chosen accounts (best times)."""
+    chosen = [a for a in _accounts(session, workspace.id) if a.id in draft.account_ids]
+    return suggest(session, workspace, chosen, now=datetime.now(UTC), count=5)
 
 
 @router.get("/compose", response_class=HTMLResponse)
@@ -528,6 +536,8 @@ def compose_submit(
                 draft.alts[asset.id] = ""
             elif action.startswith("fit:"):
                 _fit(request, session, who.workspace_id, draft, action[4:])
+            elif action.startswith("when:"):
+                draft.when = action[5:21]
             elif action.startswith("remove:"):
                 target = action[7:]
                 draft.media_ids = [i for i in draft.media_ids if str(i) != target]

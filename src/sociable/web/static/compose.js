@@ -26,6 +26,12 @@
   }
 
   document.addEventListener("click", (event) => {
+    const pick = event.target.closest(".suggest-time");
+    if (pick) {
+      const when = document.getElementById("when");
+      if (when) { when.value = pick.dataset.when; event.preventDefault(); }
+      return;
+    }
     const tab = event.target.closest('#live [role="tab"]');
     if (tab) show(document.getElementById("live"), tab.dataset.tab, true);
   });
