@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy import select
 
+from sociable.cli.analytics_best_times_cmd import best_times_command
 from sociable.cli.output import console
 from sociable.cli.state import get_state
 from sociable.clock import system_clock
@@ -80,3 +81,6 @@ def status(ctx: typer.Context) -> None:
 
 def _at(value: datetime | None) -> str:
     return value.isoformat(timespec="minutes") if value is not None else "-"
+
+
+app.command("best-times")(best_times_command)
