@@ -25,11 +25,13 @@ from fastapi import Request
 from sociable.analytics import reports
 from sociable.analytics.reports import Report
 from sociable.clock import zone
+from sociable.money import digits
 from sociable.store.db import Database
 from sociable.web.analytics_tables import Heatmap, Period, heatmap
 
 BEST_TIMES = "sociable.analytics.best_times"
 TOP_LIMIT = 5
+BEST_SLOTS = 5
 
 
 def analytics_engine(request: Request) -> str | None:
@@ -49,8 +51,28 @@ def run_best_times(
     """Rows and notes of :mod:`sociable.analytics.best_times` (when that module exists)."""
     module = importlib.import_module(BEST_TIMES)
     result = module.best_times(db, workspace_id, by=by, timezone=timezone)
-    body = result.to_json() if hasattr(result, "to_json") else dict(result)
-    return list(body.get("rows", [])), list(body.get("notes", []))
+    rows: list[dict[str, Any]] = []
+    notes = list(result.notes)
+    for group in result.groups:
+        notes.extend(f"{group.key}: {note}" for note in group.notes)
+        for rank, slot in enumerate(group.best(BEST_SLOTS), start=1):
+            rows.append(
+                {
+                    "network": group.network,
+                    "segment": group.segment,
+                    "rank": rank,
+                    "weekday": slot.weekday,
+                    "hour": slot.hour,
+                    "score": slot.score,
+                    "low": slot.low,
+                    "high": slot.high,
+                    "posts": slot.posts,
+                    "base": group.base,
+                    "fallback": group.fallback,
+                    "method": group.method,
+                }
+            )
+    return rows, notes
 
 
 # -- headline figures ----------------------------------------------------------------------
@@ -154,17 +176,23 @@ class Runner:
     notes: list[str] = field(default_factory=list)
 
     def run(self, kind: str, period: Period, by: Sequence[str] = (), **options: Any) -> Report:
-        report = reports.run_report(
-            self.db,
-            self.workspace_id,
-            kind,
-            by=list(by),
-            start=period.start,
-            end=period.end,
-            timezone=self.timezone,
-            engine=self.engine,
-            **options,
-        )
+        try:
+            report = reports.run_report(
+                self.db,
+                self.workspace_id,
+                kind,
+                by=list(by),
+                start=period.start,
+                end=period.end,
+                timezone=self.timezone,
+                engine=self.engine,
+                **options,
+            )
+        except reports.ReportError as exc:  # a kind this install cannot run: say so, go on
+            line = f"{kind}: {exc}"
+            if line not in self.notes:
+                self.notes.append(line)
+            return Report(kind, list(by), period.start, period.end, self.timezone, "-")
         for note in report.notes:
             line = f"{kind}: {note}"
             if line not in self.notes:
@@ -172,18 +200,91 @@ class Runner:
         return report
 
 
+@dataclass
+class Loaded:
+    """One period's tables as the reports load them, with each post's facts."""
+
+    tables: Any
+    facts: pa.Table  # posted_at, engagements, impressions, reach per post
+
+
+def load_period(runner: Runner, period: Period) -> Loaded:
+    from sociable.analytics import data
+    from sociable.analytics.engine import connect
+    from sociable.analytics.frame import post_facts, prepare
+
+    tz = zone(runner.timezone)
+    lo = datetime.combine(period.start, datetime.min.time(), tz).astimezone(UTC)
+    hi = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
+    tables = data.load_tables(runner.db, runner.workspace_id, start=lo, end=hi)
+    backend = connect(runner.engine or "duckdb")
+    facts = post_facts(prepare(backend, tables, runner.timezone))
+    columns = backend.to_pyarrow(facts.select("posted_at", "engagements", "impressions", "reach"))
+    return Loaded(tables, columns)
+
+
+def _sum(column: pa.ChunkedArray) -> float | None:
+    """The sum of the values present; None when no post has the measure at all."""
+    if column.null_count == len(column):
+        return None
+    return float(pc.sum(column).as_py() or 0)
+
+
+def totals(loaded: Loaded) -> dict[str, Any]:
+    """What the funnel counts, from the same tables the reports read: impressions and reach
+    of the period's posts, people's clicks, conversions (attribution credits) and revenue
+    per currency, and followers gained (per account: its last reading in the period less its
+    last reading before it)."""
+    tables = loaded.tables
+    revenue: dict[str, Decimal] = {}
+    conv = tables.conversions
+    if conv.num_rows:
+        for currency, minor in zip(
+            conv.column("currency").to_pylist(), conv.column("amount_minor").to_pylist(), strict=True
+        ):
+            step = Decimal(10) ** -digits(currency)
+            revenue[currency] = revenue.get(currency, Decimal(0)) + Decimal(minor or 0) * step
+    weights = conv.column("weight") if conv.num_rows else None
+    return {
+        "impressions": _sum(loaded.facts.column("impressions")),
+        "reach": _sum(loaded.facts.column("reach")),
+        "clicks": float(tables.clicks.num_rows),
+        "conversions": float(pc.sum(weights).as_py() or 0) if weights is not None else 0.0,
+        "revenue": revenue,
+        "followers_gained": _followers_gained(tables),
+    }
+
+
+def _followers_gained(tables: Any) -> float | None:
+    metrics = tables.account_metrics
+    if not metrics.num_rows:
+        return None
+    start = tables.start
+    first: dict[int, tuple[datetime, int]] = {}
+    last: dict[int, tuple[datetime, int]] = {}
+    for row in metrics.to_pylist():
+        if row["measure"] != "followers":
+            continue
+        key, at, value = row["account_id"], row["taken_at"], row["value"]
+        if start is not None and at < start:
+            first[key] = (at, value)  # the last reading before the period (one per account)
+        elif key not in last or at >= last[key][0]:
+            last[key] = (at, value)
+    gained = [last[k][1] - first[k][1] for k in last if k in first]
+    return float(sum(gained)) if gained else None
+
+
 def kpis(runner: Runner, period: Period) -> list[Kpi]:
     """The headline figures of ``period`` beside the previous period's."""
     before = period.previous()
-    now_e, was_e = _total(runner.run("engagement", period)), _total(
-        runner.run("engagement", before)
-    )
-    now_f, was_f = _total(runner.run("funnel", period)), _total(runner.run("funnel", before))
-    now_g, was_g = _total(runner.run("growth", period)), _total(runner.run("growth", before))
+    now_e = _total(runner.run("engagement", period))
+    was_e = _total(runner.run("engagement", before))
+    now_t, was_t = totals(load_period(runner, period)), totals(load_period(runner, before))
+    base = now_e.get("rate_base")
     out = [
         Kpi("posts", "Posts", _number(now_e, "posts") or 0, _number(was_e, "posts") or 0),
-        _count("impressions", "Impressions", now_f, was_f),
-        _count("reach", "Reach", now_f, was_f),
+        _count("impressions", "Impressions", now_t, was_t),
+        _count("reach", "Reach", now_t, was_t),
         Kpi(
             "engagements",
             "Engagements",
@@ -196,18 +297,18 @@ def kpis(runner: Runner, period: Period) -> list[Kpi]:
             _number(now_e, "engagement_rate"),
             _number(was_e, "engagement_rate"),
             kind="rate",
-            base=now_e.get("rate_base"),
+            base=base,
             previous_base=was_e.get("rate_base"),
             low=_number(now_e, "rate_low"),
             high=_number(now_e, "rate_high"),
             note=None
-            if now_e.get("rate_base")
+            if base or not now_e.get("posts")
             else "n/a over all networks together: their bases differ (see the table by network)",
         ),
-        _count("clicks", "Clicks", now_f, was_f),
-        _count("conversions", "Conversions", now_f, was_f),
+        _count("clicks", "Clicks", now_t, was_t),
+        _count("conversions", "Conversions", now_t, was_t),
     ]
-    now_r, was_r = _revenue(now_f), _revenue(was_f)
+    now_r, was_r = now_t["revenue"], was_t["revenue"]
     for currency in sorted(set(now_r) | set(was_r)):
         out.append(
             Kpi(
@@ -217,21 +318,48 @@ def kpis(runner: Runner, period: Period) -> list[Kpi]:
                 was_r.get(currency, Decimal(0)),
                 kind="money",
                 currency=currency,
+                note="never added across currencies",
             )
         )
     if not now_r and not was_r:
         out.append(Kpi("revenue", "Revenue", None, None, kind="money", note="no sales recorded"))
-    out.append(_count("follower_growth", "Follower growth", now_g, was_g, key="followers_gained"))
+    out.append(_count("followers_gained", "Follower growth", now_t, was_t))
     return out
 
 
-def _count(
-    name: str, label: str, now: Mapping[str, Any], was: Mapping[str, Any], key: str | None = None
-) -> Kpi:
-    field_name = key or name
-    value, previous = _number(now, field_name), _number(was, field_name)
-    note = None if value is not None else f"no {label.lower()} readings in this period"
+def _count(name: str, label: str, now: Mapping[str, Any], was: Mapping[str, Any]) -> Kpi:
+    value, previous = now.get(name), was.get(name)
+    note = None if value is not None else f"n/a: no {label.lower()} readings in this period"
     return Kpi(name, label, value, previous, note=note)
+
+
+FUNNEL = ("impressions", "engagements", "clicks", "conversions")
+
+
+def funnel_rows(report: Report, kpi_list: Sequence[Kpi]) -> tuple[list[dict[str, Any]], str]:
+    """The funnel report's rows; where this install has no funnel report, the stages from the
+    headline figures (the same tables), one row per stage, with where they come from."""
+    if report.rows:
+        return report.to_json()["rows"], "the funnel report"
+    by_key = {k.key: k for k in kpi_list}
+    rows: list[dict[str, Any]] = []
+    previous: float | None = None
+    for stage in FUNNEL:
+        k = by_key.get(stage)
+        value = None if k is None or k.value is None else float(k.value)
+        rows.append(
+            {
+                "stage": stage,
+                "value": value,
+                "share_of_previous": value / previous if value is not None and previous else None,
+            }
+        )
+        previous = value if value is not None else previous
+    for k in kpi_list:
+        if k.key == "revenue" and k.currency:
+            rows.append({"stage": f"revenue {k.currency}", "value": str(k.value),
+                         "share_of_previous": None})  # fmt: skip
+    return rows, "the headline figures (no funnel report here)"
 
 
 # -- daily trends --------------------------------------------------------------------------
@@ -275,18 +403,9 @@ def _local_days(column: pa.ChunkedArray, timezone: str) -> list[str]:
     ]
 
 
-def daily_trends(runner: Runner, period: Period) -> Trends:
-    from sociable.analytics import data
-    from sociable.analytics.engine import connect
-    from sociable.analytics.frame import post_facts, prepare
-
-    tz = zone(runner.timezone)
-    lo = datetime.combine(period.start, datetime.min.time(), tz).astimezone(UTC)
-    hi = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
-    tables = data.load_tables(runner.db, runner.workspace_id, start=lo, end=hi)
-    backend = connect(runner.engine or "duckdb")
-    facts = post_facts(prepare(backend, tables, runner.timezone))
-    per_post = backend.to_pyarrow(facts.select("posted_at", "engagements"))
+def daily_trends(runner: Runner, period: Period, loaded: Loaded | None = None) -> Trends:
+    loaded = loaded or load_period(runner, period)
+    per_post, tables = loaded.facts, loaded.tables
     labels = [(period.start + timedelta(days=i)).isoformat() for i in range(period.days)]
     index = {d: i for i, d in enumerate(labels)}
     posts, engaged, clicks = [0] * len(labels), [0] * len(labels), [0] * len(labels)
@@ -316,7 +435,8 @@ class Overview:
     heatmap_report: Report
     heatmap: Heatmap
     top: Report
-    funnel: Report
+    funnel: list[dict[str, Any]]
+    funnel_source: str
     notes: list[str]
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
@@ -327,7 +447,7 @@ class Overview:
             "networks": self.networks.to_json()["rows"],
             "heatmap": self.heatmap_report.to_json()["rows"],
             "top": self.top.to_json()["rows"],
-            "funnel": self.funnel.to_json()["rows"],
+            "funnel": self.funnel,
         }
 
 
@@ -355,16 +475,19 @@ def heatmap_of(report: Report) -> Heatmap:
 def overview(runner: Runner, period: Period) -> Overview:
     """Everything the page shows for ``period``."""
     grid = runner.run("engagement", period, ("weekday", "hour"))
+    headline_figures = kpis(runner, period)
+    funnel, funnel_source = funnel_rows(runner.run("funnel", period), headline_figures)
     return Overview(
         period=period,
         timezone=runner.timezone,
-        kpis=kpis(runner, period),
+        kpis=headline_figures,
         trends=daily_trends(runner, period),
         networks=runner.run("engagement", period, ("network",)),
         heatmap_report=grid,
         heatmap=heatmap_of(grid),
         top=runner.run("top", period, limit=TOP_LIMIT),
-        funnel=runner.run("funnel", period),
+        funnel=funnel,
+        funnel_source=funnel_source,
         notes=runner.notes,
     )
 
@@ -375,12 +498,13 @@ def table_rows(runner: Runner, period: Period, name: str) -> list[dict[str, Any]
         return [k.as_row() for k in kpis(runner, period)]
     if name == "trends":
         return daily_trends(runner, period).rows()
-    report = {
-        "networks": lambda: runner.run("engagement", period, ("network",)),
-        "heatmap": lambda: runner.run("engagement", period, ("weekday", "hour")),
-        "top": lambda: runner.run("top", period, limit=TOP_LIMIT),
-        "funnel": lambda: runner.run("funnel", period),
-    }[name]()
+    if name == "funnel":
+        return funnel_rows(runner.run("funnel", period), kpis(runner, period))[0]
+    if name == "top":
+        report = runner.run("top", period, limit=TOP_LIMIT)
+    else:
+        dims = ("network",) if name == "networks" else ("weekday", "hour")
+        report = runner.run("engagement", period, dims)
     rows: list[dict[str, Any]] = report.to_json()["rows"]
     return rows
 
