@@ -185,3 +185,26 @@ def test_csv_exports_hold_the_report_rows(web: WebApp) -> None:
     assert viewer.get("/analytics", params={"from": "2026-11-05", "to": "2026-11-01"}).status_code == 400
     with web.client() as anonymous:
         assert anonymous.get("/analytics/export/networks.csv").status_code == 303  # to /login
+
+
+def test_home_shows_the_week_with_a_link_to_analytics(web: WebApp) -> None:
+    from sociable.store.models import Account
+    from sociable.store.models.analytics import SocialPost
+    from sociable.store.models.track import Click, ShortLink
+
+    now = datetime.now(UTC) - timedelta(hours=3)
+    with web.db.session() as s:
+        account = Account(workspace_id=web.workspace_id, network="mastodon", handle="a",
+                          status="imported")  # fmt: skip
+        link = ShortLink(workspace_id=web.workspace_id, code="wk", url="https://a.example/",
+                         destination="https://a.example/")  # fmt: skip
+        s.add_all([account, link])
+        s.flush()
+        s.add(SocialPost(workspace_id=web.workspace_id, account_id=account.id, network="mastodon",
+                         remote_id="w1", dedupe_key="w1", posted_at=now, source="import"))  # fmt: skip
+        for i, at in enumerate((now, now - timedelta(days=10))):  # one this week, one before
+            s.add(Click(click_id=f"wk{i}", link_id=link.id, code="wk", at=at, visitor="v"))
+    html = web.login("viewer@acme.example").get("/").text
+    assert re.search(r'data-kpi="posts" data-value="1(\.0)?"', html)
+    assert re.search(r'data-kpi="clicks" data-value="1(\.0)?"', html)
+    assert 'href="/analytics" id="to-analytics"' in html
