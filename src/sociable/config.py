@@ -116,6 +116,22 @@ class CollectSettings(Section):
     allow_private: bool = False
 
 
+class AnalyticsSettings(Section):
+    """Reports (see sociable.analytics): which engine runs their Ibis expressions."""
+
+    # "duckdb" (embedded, in memory) or "spark" (PySpark local[2]; needs the spark extra
+    # and Java 17). `sociable analytics report --engine` overrides it.
+    engine: str = "duckdb"
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        choices = ("duckdb", "spark")
+        if value.strip().lower() not in choices:
+            raise ValueError(f"unknown analytics engine {value!r}: choose {', '.join(choices)}")
+        return value.strip().lower()
+
+
 class TrackSettings(Section):
     """Short links, the redirect server and attribution (see sociable.track)."""
 
@@ -210,6 +226,7 @@ class Settings(BaseSettings):
     track: TrackSettings = Field(default_factory=TrackSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     collect: CollectSettings = Field(default_factory=CollectSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     hashtags: HashtagSettings = Field(default_factory=HashtagSettings)
     money: MoneySettings = Field(default_factory=MoneySettings)
     web: WebSettings = Field(default_factory=WebSettings)

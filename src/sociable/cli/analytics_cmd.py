@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy import select
 
+from sociable.cli import analytics_report_cmd
 from sociable.cli.analytics_best_times_cmd import best_times_command
 from sociable.cli.output import console
 from sociable.cli.state import get_state
@@ -19,6 +20,7 @@ from sociable.store.models.collect import CollectState
 from sociable.workspaces import current_workspace
 
 app = typer.Typer(help="Metrics read back from the networks (first slice).", no_args_is_help=True)
+app.command("report")(analytics_report_cmd.report)
 
 
 @app.command("collect")
