@@ -38,20 +38,49 @@ def _at(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
 
 
 POSTS = (
-    SeedPost("mastodon", _at(2026, 11, 3, 9, 15), "text", {"likes": 10, "comments": 2, "shares": 3},
-             "Cupping on Tuesday #coffee"),  # fmt: skip
-    SeedPost("mastodon", _at(2026, 11, 10, 18, 40), "image", {"likes": 20, "comments": 1, "shares": 4},
-             "New roast #coffee #beans"),  # fmt: skip
-    SeedPost("linkedin", _at(2026, 11, 4, 9, 5), "link",
-             {"impressions": 1000, "reach": 800, "likes": 30, "comments": 5, "shares": 5, "clicks": 12},
-             "Our journal https://acme.example/"),  # fmt: skip
-    SeedPost("linkedin", _at(2026, 11, 20, 12, 30), "video",
-             {"impressions": 2000, "reach": 1500, "likes": 50, "comments": 10, "shares": 8, "clicks": 20},
-             "First crack, sound on"),  # fmt: skip
+    SeedPost(
+        "mastodon",
+        _at(2026, 11, 3, 9, 15),
+        "text",
+        {"likes": 10, "comments": 2, "shares": 3},
+        "Cupping on Tuesday #coffee",
+    ),
+    SeedPost(
+        "mastodon",
+        _at(2026, 11, 10, 18, 40),
+        "image",
+        {"likes": 20, "comments": 1, "shares": 4},
+        "New roast #coffee #beans",
+    ),
+    SeedPost(
+        "linkedin",
+        _at(2026, 11, 4, 9, 5),
+        "link",
+        {"impressions": 1000, "reach": 800, "likes": 30, "comments": 5, "shares": 5, "clicks": 12},
+        "Our journal https://acme.example/",
+    ),
+    SeedPost(
+        "linkedin",
+        _at(2026, 11, 20, 12, 30),
+        "video",
+        {
+            "impressions": 2000,
+            "reach": 1500,
+            "likes": 50,
+            "comments": 10,
+            "shares": 8,
+            "clicks": 20,
+        },
+        "First crack, sound on",
+    ),
     # the period before
     SeedPost("mastodon", _at(2026, 10, 10, 9, 0), "text", {"likes": 5, "comments": 1, "shares": 1}),
-    SeedPost("linkedin", _at(2026, 10, 15, 10, 0), "link",
-             {"impressions": 500, "reach": 400, "likes": 10, "comments": 2, "shares": 2}),  # fmt: skip
+    SeedPost(
+        "linkedin",
+        _at(2026, 10, 15, 10, 0),
+        "link",
+        {"impressions": 500, "reach": 400, "likes": 10, "comments": 2, "shares": 2},
+    ),
 )
 # (network, local time, is_bot)
 CLICKS = (
@@ -82,48 +111,104 @@ def seed(db: Database, workspace_id: int) -> dict[str, int]:
     ids: dict[str, int] = {}
     with db.session() as s:
         for network, handle in (("mastodon", "acme@mastodon.example"), ("linkedin", "acme-li")):
-            account = Account(workspace_id=workspace_id, network=network, handle=handle,
-                              status="imported", credentials=None)  # fmt: skip
+            account = Account(
+                workspace_id=workspace_id,
+                network=network,
+                handle=handle,
+                status="imported",
+                credentials=None,
+            )
             s.add(account)
             s.flush()
             ids[network] = account.id
         for i, post in enumerate(POSTS):
             posted = post.local.astimezone(UTC)
             remote = f"r{i}"
-            s.add(SocialPost(workspace_id=workspace_id, account_id=ids[post.network],
-                             network=post.network, remote_id=remote, dedupe_key=remote,
-                             posted_at=posted, text=post.text, content_type=post.kind,
-                             hashtags=[], labels=[], source="import",
-                             url=f"https://{post.network}.example/p/{i}"))  # fmt: skip
+            s.add(
+                SocialPost(
+                    workspace_id=workspace_id,
+                    account_id=ids[post.network],
+                    network=post.network,
+                    remote_id=remote,
+                    dedupe_key=remote,
+                    posted_at=posted,
+                    text=post.text,
+                    content_type=post.kind,
+                    hashtags=[],
+                    labels=[],
+                    source="import",
+                    url=f"https://{post.network}.example/p/{i}",
+                )
+            )
             for after, share in ((timedelta(hours=2), 0.5), (timedelta(days=3), 1.0)):
                 for metric, value in post.metrics.items():
-                    s.add(MetricSnapshot(workspace_id=workspace_id, account_id=ids[post.network],
-                                         remote_id=remote, network=post.network, metric=metric,
-                                         value=int(value * share), cumulative=True,
-                                         api_version="import:test", taken_at=posted + after,
-                                         fresh_as_of=posted + after))  # fmt: skip
+                    s.add(
+                        MetricSnapshot(
+                            workspace_id=workspace_id,
+                            account_id=ids[post.network],
+                            remote_id=remote,
+                            network=post.network,
+                            metric=metric,
+                            value=int(value * share),
+                            cumulative=True,
+                            api_version="import:test",
+                            taken_at=posted + after,
+                            fresh_as_of=posted + after,
+                        )
+                    )
         for network, readings in FOLLOWERS.items():
             for day, value in readings:
                 at = datetime(day.year, day.month, day.day, 6, tzinfo=UTC)
-                s.add(MetricSnapshot(workspace_id=workspace_id, account_id=ids[network],
-                                     remote_id=None, network=network, metric="followers",
-                                     value=value, cumulative=True, api_version="import:test",
-                                     taken_at=at, fresh_as_of=at))  # fmt: skip
+                s.add(
+                    MetricSnapshot(
+                        workspace_id=workspace_id,
+                        account_id=ids[network],
+                        remote_id=None,
+                        network=network,
+                        metric="followers",
+                        value=value,
+                        cumulative=True,
+                        api_version="import:test",
+                        taken_at=at,
+                        fresh_as_of=at,
+                    )
+                )
         links = {}
         for network in ("mastodon", "linkedin"):
-            link = ShortLink(workspace_id=workspace_id, code=f"ws{workspace_id}{network}",
-                             url="https://acme.example/", destination="https://acme.example/",
-                             network=network, campaign="autumn")  # fmt: skip
+            link = ShortLink(
+                workspace_id=workspace_id,
+                code=f"ws{workspace_id}{network}",
+                url="https://acme.example/",
+                destination="https://acme.example/",
+                network=network,
+                campaign="autumn",
+            )
             s.add(link)
             s.flush()
             links[network] = link
         for i, (network, local, bot) in enumerate(CLICKS):
             link = links[network]
-            s.add(Click(click_id=f"w{workspace_id}c{i}", link_id=link.id, code=link.code,
-                        at=local.astimezone(UTC), visitor=f"v{i}", is_bot=bot))  # fmt: skip
+            s.add(
+                Click(
+                    click_id=f"w{workspace_id}c{i}",
+                    link_id=link.id,
+                    code=link.code,
+                    at=local.astimezone(UTC),
+                    visitor=f"v{i}",
+                    is_bot=bot,
+                )
+            )
         for order, click, minor, currency in SALES:
             at = CLICKS[click][1].astimezone(UTC) + timedelta(minutes=5)
-            s.add(Conversion(workspace_id=workspace_id, order_id=order, amount_minor=minor,
-                             currency=currency, click_ids=[f"w{workspace_id}c{click}"],
-                             source="postback", at=at))  # fmt: skip
+            s.add(
+                Conversion(
+                    workspace_id=workspace_id,
+                    order_id=order,
+                    amount_minor=minor,
+                    currency=currency,
+                    click_ids=[f"w{workspace_id}c{click}"],
+                    source="postback",
+                    at=at,
+                )
+            )
     return ids

@@ -37,17 +37,21 @@ def test_report_api_returns_the_engine_rows_with_bases(web: WebApp) -> None:
     # LinkedIn gives reach: its rate is over reach, and says so.
     linkedin = [p for p in _current() if p.network == "linkedin"]
     assert rows["linkedin"]["rate_base"] == "reach"
-    expected = sum(seed.engagements(p) for p in linkedin) / sum(p.metrics["reach"] for p in linkedin)
+    expected = sum(seed.engagements(p) for p in linkedin) / sum(
+        p.metrics["reach"] for p in linkedin
+    )
     assert abs(rows["linkedin"]["engagement_rate"] - expected) < 1e-12
     assert any("rate" in n for n in body["notes"])
     # The same as the engine answers directly.
-    direct = run_report(web.db, web.workspace_id, "engagement", by=["network"],
-                        start=seed.START, end=seed.END)  # fmt: skip
+    direct = run_report(
+        web.db, web.workspace_id, "engagement", by=["network"], start=seed.START, end=seed.END
+    )
     assert body["rows"] == direct.to_json()["rows"]
 
     # A forced base the network lacks is n/a, never another base.
-    forced = viewer.get("/api/v1/analytics/reports/engagement",
-                        params={**PERIOD, "by": "network", "base": "reach"}).json()  # fmt: skip
+    forced = viewer.get(
+        "/api/v1/analytics/reports/engagement", params={**PERIOD, "by": "network", "base": "reach"}
+    ).json()
     mastodon = next(row for row in forced["rows"] if row["network"] == "mastodon")
     assert mastodon["engagement_rate"] is None
 
@@ -61,8 +65,9 @@ def test_report_api_refuses_bad_requests_as_problems(web: WebApp) -> None:
     assert bad_dim.status_code == 422 and "'colour'" in bad_dim.json()["detail"]
     bad_date = viewer.get("/api/v1/analytics/reports/engagement", params={"from": "2026-13-01"})
     assert bad_date.status_code == 422 and "from" in bad_date.json()["detail"]
-    backwards = viewer.get("/api/v1/analytics/reports/cadence",
-                           params={"from": "2026-11-02", "to": "2026-11-01"})  # fmt: skip
+    backwards = viewer.get(
+        "/api/v1/analytics/reports/cadence", params={"from": "2026-11-02", "to": "2026-11-01"}
+    )
     assert backwards.status_code == 400 and "after" in backwards.json()["detail"]
     zone = viewer.get("/api/v1/analytics/reports/cadence", params={"timezone": "Mars/Olympus"})
     assert zone.status_code == 400 and "Mars/Olympus" in zone.json()["detail"]
@@ -88,11 +93,27 @@ def test_collection_status_per_account(web: WebApp) -> None:
     ids = seed.seed(web.db, web.workspace_id)
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     with web.db.session() as s:
-        s.add(CollectState(account_id=ids["mastodon"], kind="post_metrics", last_run_at=now,
-                           last_ok_at=now, next_due_at=now + timedelta(hours=1), runs=3))  # fmt: skip
-        s.add(CollectState(account_id=ids["linkedin"], kind="account", last_run_at=now,
-                           last_ok_at=now - timedelta(days=1), last_error="HTTP 401 from linkedin",
-                           next_due_at=now + timedelta(minutes=5), runs=2))  # fmt: skip
+        s.add(
+            CollectState(
+                account_id=ids["mastodon"],
+                kind="post_metrics",
+                last_run_at=now,
+                last_ok_at=now,
+                next_due_at=now + timedelta(hours=1),
+                runs=3,
+            )
+        )
+        s.add(
+            CollectState(
+                account_id=ids["linkedin"],
+                kind="account",
+                last_run_at=now,
+                last_ok_at=now - timedelta(days=1),
+                last_error="HTTP 401 from linkedin",
+                next_due_at=now + timedelta(minutes=5),
+                runs=2,
+            )
+        )
         s.add(CollectState(account_id=ids["linkedin"], kind="lease", runs=0))
     rows = web.as_token("viewer").get("/api/v1/analytics/collection").json()
     assert [(r["network"], r["kind"], r["ok"]) for r in rows] == [
@@ -116,7 +137,9 @@ def test_best_times_api(web: WebApp) -> None:
 
 def _kpi(html: str, key: str, currency: str | None = None) -> tuple[str, str]:
     extra = f' data-currency="{currency}"' if currency else ""
-    found = re.search(rf'data-kpi="{key}"{extra} data-value="([^"]*)" data-previous="([^"]*)"', html)
+    found = re.search(
+        rf'data-kpi="{key}"{extra} data-value="([^"]*)" data-previous="([^"]*)"', html
+    )
     assert found, f"no KPI card {key}"
     return found.group(1), found.group(2)
 
@@ -134,8 +157,11 @@ def test_page_shows_the_period_against_the_previous_one(web: WebApp) -> None:
     assert float(_kpi(html, "engagements")[0]) == engaged
     human = [c for c in seed.CLICKS if not c[2] and seed.in_period(c[1])]
     assert float(_kpi(html, "clicks")[0]) == len(human)
-    eur = sum(Decimal(m) / 100 for _, i, m, cur in seed.SALES
-              if cur == "EUR" and seed.in_period(seed.CLICKS[i][1]))  # fmt: skip
+    eur = sum(
+        Decimal(m) / 100
+        for _, i, m, cur in seed.SALES
+        if cur == "EUR" and seed.in_period(seed.CLICKS[i][1])
+    )
     assert Decimal(_kpi(html, "revenue", "EUR")[0]) == eur
     # Mastodon's rate is over followers, LinkedIn's over reach: all together it is n/a, said.
     assert _kpi(html, "engagement_rate")[0] == ""
@@ -143,7 +169,9 @@ def test_page_shows_the_period_against_the_previous_one(web: WebApp) -> None:
     assert "rate = engagements / reach" in html  # the engine's notes reach the page
     # The heatmap: the cell of the first post (Tuesday 09:00 Paris) holds its engagements.
     first = seed.POSTS[0]
-    cell = re.search(r'data-weekday="1" data-hour="9" data-value="([^"]+)" data-posts="(\d+)"', html)
+    cell = re.search(
+        r'data-weekday="1" data-hour="9" data-value="([^"]+)" data-posts="(\d+)"', html
+    )
     assert cell and float(cell.group(1)) == seed.engagements(first) and cell.group(2) == "1"
 
 
@@ -157,8 +185,11 @@ def test_csv_exports_hold_the_report_rows(web: WebApp) -> None:
     r = viewer.get("/analytics/export/networks.csv", params=PERIOD)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
-    api = web.as_token("viewer").get("/api/v1/analytics/reports/engagement",
-                                     params={**PERIOD, "by": "network"}).json()  # fmt: skip
+    api = (
+        web.as_token("viewer")
+        .get("/api/v1/analytics/reports/engagement", params={**PERIOD, "by": "network"})
+        .json()
+    )
     got = _csv(r.text)
     assert [row["network"] for row in got] == [row["network"] for row in api["rows"]]
     for row, want in zip(got, api["rows"], strict=True):
@@ -182,7 +213,10 @@ def test_csv_exports_hold_the_report_rows(web: WebApp) -> None:
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.startswith("<?xml") and "<svg" in svg.text
     assert viewer.get("/analytics/export/secrets.csv").status_code == 404
-    assert viewer.get("/analytics", params={"from": "2026-11-05", "to": "2026-11-01"}).status_code == 400
+    assert (
+        viewer.get("/analytics", params={"from": "2026-11-05", "to": "2026-11-01"}).status_code
+        == 400
+    )
     with web.client() as anonymous:
         assert anonymous.get("/analytics/export/networks.csv").status_code == 303  # to /login
 
@@ -194,14 +228,28 @@ def test_home_shows_the_week_with_a_link_to_analytics(web: WebApp) -> None:
 
     now = datetime.now(UTC) - timedelta(hours=3)
     with web.db.session() as s:
-        account = Account(workspace_id=web.workspace_id, network="mastodon", handle="a",
-                          status="imported")  # fmt: skip
-        link = ShortLink(workspace_id=web.workspace_id, code="wk", url="https://a.example/",
-                         destination="https://a.example/")  # fmt: skip
+        account = Account(
+            workspace_id=web.workspace_id, network="mastodon", handle="a", status="imported"
+        )
+        link = ShortLink(
+            workspace_id=web.workspace_id,
+            code="wk",
+            url="https://a.example/",
+            destination="https://a.example/",
+        )
         s.add_all([account, link])
         s.flush()
-        s.add(SocialPost(workspace_id=web.workspace_id, account_id=account.id, network="mastodon",
-                         remote_id="w1", dedupe_key="w1", posted_at=now, source="import"))  # fmt: skip
+        s.add(
+            SocialPost(
+                workspace_id=web.workspace_id,
+                account_id=account.id,
+                network="mastodon",
+                remote_id="w1",
+                dedupe_key="w1",
+                posted_at=now,
+                source="import",
+            )
+        )
         for i, at in enumerate((now, now - timedelta(days=10))):  # one this week, one before
             s.add(Click(click_id=f"wk{i}", link_id=link.id, code="wk", at=at, visitor="v"))
     html = web.login("viewer@acme.example").get("/").text

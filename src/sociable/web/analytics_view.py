@@ -25,6 +25,7 @@ from fastapi import Request
 from sociable.analytics import reports
 from sociable.analytics.reports import Report
 from sociable.clock import zone
+from sociable.config import Settings
 from sociable.money import digits
 from sociable.store.db import Database
 from sociable.web.analytics_tables import Heatmap, Period, heatmap
@@ -35,10 +36,9 @@ BEST_SLOTS = 5
 
 
 def analytics_engine(request: Request) -> str | None:
-    """The ``[analytics] engine`` setting, when the configuration has one."""
-    section = getattr(request.app.state.settings, "analytics", None)
-    engine = getattr(section, "engine", None)
-    return engine if isinstance(engine, str) else None
+    """The ``[analytics] engine`` setting (duckdb or spark)."""
+    settings: Settings = request.app.state.settings
+    return settings.analytics.engine
 
 
 def best_times_available() -> bool:
@@ -240,7 +240,9 @@ def totals(loaded: Loaded) -> dict[str, Any]:
     conv = tables.conversions
     if conv.num_rows:
         for currency, minor in zip(
-            conv.column("currency").to_pylist(), conv.column("amount_minor").to_pylist(), strict=True
+            conv.column("currency").to_pylist(),
+            conv.column("amount_minor").to_pylist(),
+            strict=True,
         ):
             step = Decimal(10) ** -digits(currency)
             revenue[currency] = revenue.get(currency, Decimal(0)) + Decimal(minor or 0) * step
@@ -357,8 +359,9 @@ def funnel_rows(report: Report, kpi_list: Sequence[Kpi]) -> tuple[list[dict[str,
         previous = value if value is not None else previous
     for k in kpi_list:
         if k.key == "revenue" and k.currency:
-            rows.append({"stage": f"revenue {k.currency}", "value": str(k.value),
-                         "share_of_previous": None})  # fmt: skip
+            rows.append(
+                {"stage": f"revenue {k.currency}", "value": str(k.value), "share_of_previous": None}
+            )
     return rows, "the headline figures (no funnel report here)"
 
 

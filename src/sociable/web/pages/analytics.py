@@ -48,8 +48,9 @@ def _period(start: date | None, end: date | None, today: date) -> Period:
 
 
 def _runner(request: Request, who: Principal, workspace: Workspace) -> Runner:
-    return Runner(request.app.state.db, who.workspace_id, workspace.timezone,
-                  analytics_engine(request))  # fmt: skip
+    return Runner(
+        request.app.state.db, who.workspace_id, workspace.timezone, analytics_engine(request)
+    )
 
 
 def weekday_names(workspace: Workspace) -> list[str]:

@@ -34,8 +34,9 @@ def home(
     ).all()
     week: list[Kpi] = []
     if workspace is not None:
-        runner = Runner(request.app.state.db, who.workspace_id, workspace.timezone,
-                        analytics_engine(request))  # fmt: skip
+        runner = Runner(
+            request.app.state.db, who.workspace_id, workspace.timezone, analytics_engine(request)
+        )
         week = headline(runner, datetime.now(zone(workspace.timezone)).date())
     return render(
         request,
