@@ -21,15 +21,37 @@ def seed(db: Database) -> Builder:
     # bluesky: no reach, no impressions -> followers at post time
     b.followers("bluesky", "@a", 200, utc(2026, 11, 1))
     b.followers("bluesky", "@a", 400, utc(2026, 11, 20))
-    b.post("bluesky", "@a", utc(2026, 11, 10, 9), metrics={"likes": 10, "comments": 2},
-           labels=["promo", "video"], content_type="video")
-    b.post("bluesky", "@a", utc(2026, 11, 21, 9), metrics={"likes": 20}, labels=["promo"],
-           content_type="image")
+    b.post(
+        "bluesky",
+        "@a",
+        utc(2026, 11, 10, 9),
+        metrics={"likes": 10, "comments": 2},
+        labels=["promo", "video"],
+        content_type="video",
+    )
+    b.post(
+        "bluesky",
+        "@a",
+        utc(2026, 11, 21, 9),
+        metrics={"likes": 20},
+        labels=["promo"],
+        content_type="image",
+    )
     # x: impressions
-    b.post("x", "@b", utc(2026, 11, 12, 10), metrics={"likes": 3, "impressions": 100},
-           content_type="image")
-    b.post("x", "@b", utc(2026, 11, 13, 10), metrics={"likes": 1, "shares": 2, "impressions": 50},
-           content_type="image")
+    b.post(
+        "x",
+        "@b",
+        utc(2026, 11, 12, 10),
+        metrics={"likes": 3, "impressions": 100},
+        content_type="image",
+    )
+    b.post(
+        "x",
+        "@b",
+        utc(2026, 11, 13, 10),
+        metrics={"likes": 1, "shares": 2, "impressions": 50},
+        content_type="image",
+    )
     b.post("x", "@b", utc(2026, 11, 14, 10), metrics={"likes": 1}, content_type="text")
     # mastodon: nothing to divide by at all
     b.post("mastodon", "@m", utc(2026, 11, 15, 10), metrics={"likes": 4})
@@ -57,7 +79,9 @@ def test_per_network_base_is_named_and_na_where_none(db: Database) -> None:
     assert rows["bluesky"]["rate_base"] == "followers"
     assert rows["bluesky"]["engagement_rate"] == pytest.approx(num / den)
     xs = [p for p in b.seeded.posts if p.network == "x" and "impressions" in p.measures]
-    x_rate = sum(engagements(p.measures) or 0 for p in xs) / sum(p.measures["impressions"] for p in xs)
+    x_rate = sum(engagements(p.measures) or 0 for p in xs) / sum(
+        p.measures["impressions"] for p in xs
+    )
     assert rows["x"]["rate_base"] == "impressions"
     assert rows["x"]["engagement_rate"] == pytest.approx(x_rate)
     assert rows["x"]["posts"] == 3 and rows["x"]["rated_posts"] == 2
@@ -72,8 +96,9 @@ def test_per_network_base_is_named_and_na_where_none(db: Database) -> None:
 
 def test_forced_base_gives_na_where_missing_and_mixed_groups_have_no_rate(db: Database) -> None:
     b = seed(db)
-    forced = run_report(db, b.workspace_id, "engagement", by=["network"], base="impressions",
-                        today=TODAY)
+    forced = run_report(
+        db, b.workspace_id, "engagement", by=["network"], base="impressions", today=TODAY
+    )
     rows = {r["network"]: r for r in forced.rows}
     assert rows["bluesky"]["engagement_rate"] is None and rows["bluesky"]["rate_base"] is None
     assert rows["x"]["rate_base"] == "impressions"
@@ -114,11 +139,18 @@ def test_date_range_is_inclusive_in_the_workspace_zone(db: Database) -> None:
     # 2026-11-11 04:30 UTC is 23:30 on the 10th in New York
     b.post("x", "@b", utc(2026, 11, 11, 4, 30), metrics={"likes": 1})
     b.post("x", "@b", utc(2026, 11, 11, 5, 30), metrics={"likes": 1})
-    on_10th = run_report(db, b.workspace_id, "cadence", start=date(2026, 11, 10),
-                         end=date(2026, 11, 10))
+    on_10th = run_report(
+        db, b.workspace_id, "cadence", start=date(2026, 11, 10), end=date(2026, 11, 10)
+    )
     assert [r["posts"] for r in on_10th.rows] == [1]
-    in_utc = run_report(db, b.workspace_id, "cadence", start=date(2026, 11, 10),
-                        end=date(2026, 11, 10), timezone="UTC")
+    in_utc = run_report(
+        db,
+        b.workspace_id,
+        "cadence",
+        start=date(2026, 11, 10),
+        end=date(2026, 11, 10),
+        timezone="UTC",
+    )
     assert in_utc.rows == []
 
 

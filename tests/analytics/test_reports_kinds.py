@@ -49,10 +49,22 @@ def test_growth_per_account_and_network(db: Database) -> None:
 
 def test_funnel_keeps_currencies_apart_and_leaves_bots_out(db: Database) -> None:
     b = Builder(db)
-    b.post("x", "@b", utc(2026, 11, 10), metrics={"likes": 5, "impressions": 500, "clicks": 9},
-           post_id=7, campaign="spring")
-    b.post("x", "@b", utc(2026, 11, 11), metrics={"likes": 1, "impressions": 100},
-           post_id=8, campaign="autumn")
+    b.post(
+        "x",
+        "@b",
+        utc(2026, 11, 10),
+        metrics={"likes": 5, "impressions": 500, "clicks": 9},
+        post_id=7,
+        campaign="spring",
+    )
+    b.post(
+        "x",
+        "@b",
+        utc(2026, 11, 11),
+        metrics={"likes": 1, "impressions": 100},
+        post_id=8,
+        campaign="autumn",
+    )
     spring = b.link("s", post_id=7, network="x", campaign="spring")
     human = [b.click(spring, "s", utc(2026, 11, 10, 1 + i)) for i in range(3)]
     b.click(spring, "s", utc(2026, 11, 10, 5), bot=True)
@@ -75,8 +87,13 @@ def test_top_and_bottom_posts(db: Database) -> None:
     b = Builder(db)
     rates = [0.01, 0.05, 0.03, 0.09, 0.02]
     for i, r in enumerate(rates):
-        b.post("x", "@b", utc(2026, 11, 10 + i), metrics={"likes": int(r * 1000),
-               "impressions": 1000}, url=f"https://x.com/b/{i}")
+        b.post(
+            "x",
+            "@b",
+            utc(2026, 11, 10 + i),
+            metrics={"likes": int(r * 1000), "impressions": 1000},
+            url=f"https://x.com/b/{i}",
+        )
     report = run_report(db, b.workspace_id, "top", limit=2, today=TODAY)
     top = [r["engagement_rate"] for r in report.rows if r["position"] == "top"]
     bottom = [r["engagement_rate"] for r in report.rows if r["position"] == "bottom"]
@@ -94,8 +111,14 @@ def test_hour_buckets_follow_dst(db: Database) -> None:
     b.post("x", "@b", utc(2026, 3, 29, 1, 30), metrics={"likes": 1})
     b.post("x", "@b", utc(2026, 10, 25, 0, 30), metrics={"likes": 1})  # 02:30 CEST
     b.post("x", "@b", utc(2026, 10, 25, 1, 30), metrics={"likes": 1})  # 02:30 CET
-    report = run_report(db, b.workspace_id, "cadence", by=["weekday", "hour"],
-                        start=date(2026, 3, 1), end=date(2026, 10, 31))
+    report = run_report(
+        db,
+        b.workspace_id,
+        "cadence",
+        by=["weekday", "hour"],
+        start=date(2026, 3, 1),
+        end=date(2026, 10, 31),
+    )
     assert [(r["weekday"], r["hour"], r["posts"]) for r in report.rows] == [
         ("Sunday", 1, 1),
         ("Sunday", 2, 2),
@@ -106,20 +129,40 @@ def test_hour_buckets_follow_dst(db: Database) -> None:
 def test_a_difference_with_few_posts_is_not_called(db: Database) -> None:
     b = Builder(db)
     for i in range(4):  # large gap in rates, but four posts a group
-        b.post("x", "@b", utc(2026, 11, 5 + i), metrics={"likes": 1, "impressions": 1000},
-               content_type="text")
-        b.post("x", "@b", utc(2026, 11, 5 + i, 12), metrics={"likes": 300, "impressions": 1000},
-               content_type="video")
+        b.post(
+            "x",
+            "@b",
+            utc(2026, 11, 5 + i),
+            metrics={"likes": 1, "impressions": 1000},
+            content_type="text",
+        )
+        b.post(
+            "x",
+            "@b",
+            utc(2026, 11, 5 + i, 12),
+            metrics={"likes": 300, "impressions": 1000},
+            content_type="video",
+        )
     report = run_report(db, b.workspace_id, "engagement", by=["content_type"], today=TODAY)
     (c,) = report.comparisons
     assert c["test"] == "mann-whitney-u" and c["verdict"] == "not enough evidence"
     assert [g["posts"] for g in c["groups"]] == [4, 4]
     # with enough posts each, the same gap is called
     for i in range(8):
-        b.post("x", "@b", utc(2026, 11, 10 + i), metrics={"likes": 2 + i, "impressions": 1000},
-               content_type="text")
-        b.post("x", "@b", utc(2026, 11, 10 + i, 12),
-               metrics={"likes": 250 + i, "impressions": 1000}, content_type="video")
+        b.post(
+            "x",
+            "@b",
+            utc(2026, 11, 10 + i),
+            metrics={"likes": 2 + i, "impressions": 1000},
+            content_type="text",
+        )
+        b.post(
+            "x",
+            "@b",
+            utc(2026, 11, 10 + i, 12),
+            metrics={"likes": 250 + i, "impressions": 1000},
+            content_type="video",
+        )
     called = run_report(db, b.workspace_id, "engagement", by=["content_type"], today=TODAY)
     (c,) = called.comparisons
     assert c["verdict"] == "different" and c["p_value"] < 0.05
@@ -166,8 +209,13 @@ def test_cli_report_formats_and_errors(project) -> None:  # type: ignore[no-unty
     assert data["rows"][0]["rate_base"] == "impressions"
     text = run("analytics", "report", "cadence", "--by", "network")
     assert text.code == 0 and "note: posts per week = posts / 4.00 weeks" in text.out
-    table = list(csv.reader(io.StringIO(run("analytics", "report", "cadence", "--by",
-                                            "network", "--format", "csv").out)))
+    table = list(
+        csv.reader(
+            io.StringIO(
+                run("analytics", "report", "cadence", "--by", "network", "--format", "csv").out
+            )
+        )
+    )
     assert table[0][:2] == ["network", "posts"] and table[1][:2] == ["x", "1"]
     for args, word in [
         (("engagement", "--by", "colour"), "unknown dimension"),

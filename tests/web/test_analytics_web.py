@@ -209,6 +209,18 @@ def test_csv_exports_hold_the_report_rows(web: WebApp) -> None:
     by_day = {t["day"]: int(t["engagements"]) for t in trends}
     for post in _current():
         assert by_day[post.local.date().isoformat()] >= seed.engagements(post)
+    # Top posts: the top report's rows (by engagements), in the engine's order.
+    top = _csv(viewer.get("/analytics/export/top.csv", params=PERIOD).text)
+    ranked = sorted(_current(), key=seed.engagements, reverse=True)
+    tops = [row for row in top if row["position"] == "top"]
+    assert [row["text"] for row in tops] == [p.text for p in ranked]
+    assert [float(row["engagements"]) for row in tops] == [seed.engagements(p) for p in ranked]
+    page = viewer.get("/analytics", params=PERIOD).text
+    listed = page[page.index('id="top-posts"') :]
+    assert [listed.index(p.text) for p in ranked] == sorted(listed.index(p.text) for p in ranked)
+    funnel = _csv(viewer.get("/analytics/export/funnel.csv", params=PERIOD).text)
+    shown = sum(p.metrics.get("impressions", 0) for p in _current())
+    assert len(funnel) == 1 and float(funnel[0]["impressions"]) == shown
     svg = viewer.get("/analytics/export/heatmap.svg", params=PERIOD)
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.startswith("<?xml") and "<svg" in svg.text

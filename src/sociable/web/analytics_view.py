@@ -32,6 +32,8 @@ from sociable.web.analytics_tables import Heatmap, Period, heatmap
 
 BEST_TIMES = "sociable.analytics.best_times"
 TOP_LIMIT = 5
+#: Top posts by engagements, a count every network has (a rate would mix bases across networks).
+TOP_MEASURE = "engagements"
 BEST_SLOTS = 5
 
 
@@ -488,7 +490,7 @@ def overview(runner: Runner, period: Period) -> Overview:
         networks=runner.run("engagement", period, ("network",)),
         heatmap_report=grid,
         heatmap=heatmap_of(grid),
-        top=runner.run("top", period, limit=TOP_LIMIT),
+        top=runner.run("top", period, limit=TOP_LIMIT, measure=TOP_MEASURE),
         funnel=funnel,
         funnel_source=funnel_source,
         notes=runner.notes,
@@ -504,7 +506,7 @@ def table_rows(runner: Runner, period: Period, name: str) -> list[dict[str, Any]
     if name == "funnel":
         return funnel_rows(runner.run("funnel", period), kpis(runner, period))[0]
     if name == "top":
-        report = runner.run("top", period, limit=TOP_LIMIT)
+        report = runner.run("top", period, limit=TOP_LIMIT, measure=TOP_MEASURE)
     else:
         dims = ("network",) if name == "networks" else ("weekday", "hour")
         report = runner.run("engagement", period, dims)
