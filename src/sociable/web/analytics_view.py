@@ -337,36 +337,6 @@ def _count(name: str, label: str, now: Mapping[str, Any], was: Mapping[str, Any]
     return Kpi(name, label, value, previous, note=note)
 
 
-FUNNEL = ("impressions", "engagements", "clicks", "conversions")
-
-
-def funnel_rows(report: Report, kpi_list: Sequence[Kpi]) -> tuple[list[dict[str, Any]], str]:
-    """The funnel report's rows; where this install has no funnel report, the stages from the
-    headline figures (the same tables), one row per stage, with where they come from."""
-    if report.rows:
-        return report.to_json()["rows"], "the funnel report"
-    by_key = {k.key: k for k in kpi_list}
-    rows: list[dict[str, Any]] = []
-    previous: float | None = None
-    for stage in FUNNEL:
-        k = by_key.get(stage)
-        value = None if k is None or k.value is None else float(k.value)
-        rows.append(
-            {
-                "stage": stage,
-                "value": value,
-                "share_of_previous": value / previous if value is not None and previous else None,
-            }
-        )
-        previous = value if value is not None else previous
-    for k in kpi_list:
-        if k.key == "revenue" and k.currency:
-            rows.append(
-                {"stage": f"revenue {k.currency}", "value": str(k.value), "share_of_previous": None}
-            )
-    return rows, "the headline figures (no funnel report here)"
-
-
 # -- daily trends --------------------------------------------------------------------------
 
 
@@ -441,7 +411,6 @@ class Overview:
     heatmap: Heatmap
     top: Report
     funnel: list[dict[str, Any]]
-    funnel_source: str
     notes: list[str]
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
@@ -481,7 +450,7 @@ def overview(runner: Runner, period: Period) -> Overview:
     """Everything the page shows for ``period``."""
     grid = runner.run("engagement", period, ("weekday", "hour"))
     headline_figures = kpis(runner, period)
-    funnel, funnel_source = funnel_rows(runner.run("funnel", period), headline_figures)
+    funnel: list[dict[str, Any]] = runner.run("funnel", period).to_json()["rows"]
     return Overview(
         period=period,
         timezone=runner.timezone,
@@ -492,7 +461,6 @@ def overview(runner: Runner, period: Period) -> Overview:
         heatmap=heatmap_of(grid),
         top=runner.run("top", period, limit=TOP_LIMIT, measure=TOP_MEASURE),
         funnel=funnel,
-        funnel_source=funnel_source,
         notes=runner.notes,
     )
 
@@ -504,8 +472,8 @@ def table_rows(runner: Runner, period: Period, name: str) -> list[dict[str, Any]
     if name == "trends":
         return daily_trends(runner, period).rows()
     if name == "funnel":
-        return funnel_rows(runner.run("funnel", period), kpis(runner, period))[0]
-    if name == "top":
+        report = runner.run("funnel", period)
+    elif name == "top":
         report = runner.run("top", period, limit=TOP_LIMIT, measure=TOP_MEASURE)
     else:
         dims = ("network",) if name == "networks" else ("weekday", "hour")
