@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sociable.clock import zone
+from sociable.errors import UserError
 from sociable.store.models import Account, Membership, Role, User, Workspace
 from sociable.store.models.web import ApiToken
 from sociable.web.analytics_view import Kpi, Runner, analytics_engine, headline
@@ -33,11 +34,15 @@ def home(
         select(Account).where(Account.workspace_id == who.workspace_id).order_by(Account.network)
     ).all()
     week: list[Kpi] = []
+    week_error: str | None = None
     if workspace is not None:
         runner = Runner(
             request.app.state.db, who.workspace_id, workspace.timezone, analytics_engine(request)
         )
-        week = headline(runner, datetime.now(zone(workspace.timezone)).date())
+        try:
+            week = headline(runner, datetime.now(zone(workspace.timezone)).date())
+        except UserError as exc:  # e.g. [analytics] engine = "spark" without Java: say it
+            week_error = str(exc)
     return render(
         request,
         "dashboard.html",
@@ -46,6 +51,7 @@ def home(
         workspace=workspace,
         accounts=accounts,
         week=week,
+        week_error=week_error,
     )
 
 
