@@ -154,6 +154,15 @@ def _audit(db: Database, settings: Settings) -> bool:
     return True
 
 
+def _analytics(db: Database, settings: Settings, now: datetime) -> dict[str, int] | None:
+    """90 days of made-up posts, metrics, followers, clicks and sales for the Analytics page."""
+    from sociable.demo.analytics import seed_analytics
+
+    with db.session() as session:
+        workspace, _ = ensure_workspace(session, settings)
+        return seed_analytics(session, workspace, now)
+
+
 def create_demo(db: Database, settings: Settings, *, now: datetime, port: int = 8000) -> DemoResult:
     """Idempotent: running it again adds nothing that is already there."""
     receiver = f"http://127.0.0.1:{port}/demo/receiver"
@@ -162,7 +171,14 @@ def create_demo(db: Database, settings: Settings, *, now: datetime, port: int = 
     created = _posts(db, settings, now)
     _links(db, settings)
     audited = _audit(db, settings)
+    numbers = _analytics(db, settings, now)
     result = DemoResult(settings.workspace.name, OWNER, password, created)
+    if numbers:
+        result.notes.append(
+            f"demo analytics (made-up numbers): {numbers['posts']} posts, "
+            f"{numbers['snapshots']} metric readings, {numbers['clicks']} clicks, "
+            f"{numbers['conversions']} sales over the last 90 days"
+        )
     if audited:
         result.notes.append("audited the demo site shipped with the package")
     return result

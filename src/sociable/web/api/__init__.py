@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from sociable.web.api import (
     accounts,
+    analytics,
     audits,
     comments,
     links,
@@ -36,3 +37,4 @@ router.include_router(publications.router)
 router.include_router(webhooks.router)
 router.include_router(audits.router)
 router.include_router(links.router)
+router.include_router(analytics.router)

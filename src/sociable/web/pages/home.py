@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -9,8 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sociable.clock import zone
+from sociable.errors import UserError
 from sociable.store.models import Account, Membership, Role, User, Workspace
 from sociable.store.models.web import ApiToken
+from sociable.web.analytics_view import Kpi, Runner, analytics_engine, headline
 from sociable.web.api.tokens import issue_token
 from sociable.web.deps import Principal, principal, require, session_scope
 from sociable.web.invitations import invite
@@ -29,8 +33,25 @@ def home(
     accounts = session.scalars(
         select(Account).where(Account.workspace_id == who.workspace_id).order_by(Account.network)
     ).all()
+    week: list[Kpi] = []
+    week_error: str | None = None
+    if workspace is not None:
+        runner = Runner(
+            request.app.state.db, who.workspace_id, workspace.timezone, analytics_engine(request)
+        )
+        try:
+            week = headline(runner, datetime.now(zone(workspace.timezone)).date())
+        except UserError as exc:  # e.g. [analytics] engine = "spark" without Java: say it
+            week_error = str(exc)
     return render(
-        request, "dashboard.html", who=who, session=session, workspace=workspace, accounts=accounts
+        request,
+        "dashboard.html",
+        who=who,
+        session=session,
+        workspace=workspace,
+        accounts=accounts,
+        week=week,
+        week_error=week_error,
     )
 
 

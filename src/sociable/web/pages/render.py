@@ -71,6 +71,7 @@ NAV: list[tuple[str, str]] = [
     ("/reviews", "Approvals"),
     ("/audits", "Audits"),
     ("/links", "Links"),
+    ("/analytics", "Analytics"),
     ("/settings", "Settings"),
 ]
 
